@@ -1,0 +1,80 @@
+"""Shared fixtures: the example manual built once per session, and small real projects in tmp_path."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run(args: list[str], cwd: Path, timeout: int = 300, env: dict | None = None) -> Run:
+    """Run a command of the virtual environment (mkdocs, qms) or git, capturing its output."""
+    exe = str(BIN / args[0]) if (BIN / args[0]).exists() else args[0]
+    proc = subprocess.run([exe, *args[1:]], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env={**ENV, **(env or {})})
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def mkdocs_build(project: Path, site: Path | None = None) -> Run:
+    """`mkdocs build --strict` (never with -q or -v: both hide warnings from strict mode in MkDocs 1.6.1)."""
+    site = site or project / "site"
+    return run(["mkdocs", "build", "--strict", "-d", str(site)], cwd=project)
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example company's manual, built once with `mkdocs build --strict`."""
+    site = tmp_path_factory.mktemp("example") / "site"
+    result = mkdocs_build(ROOT, site)
+    assert result.returncode == 0, result.output[-5000:]
+    return site
+
+
+@pytest.fixture
+def new_project(tmp_path: Path) -> Path:
+    """A fresh minimal quality manual made by `qms init` (an empty git repository)."""
+    project = tmp_path / "qms-repo"
+    result = run(["qms", "init", str(project), "--company", "Testing Widgets Ltd"], cwd=tmp_path)
+    assert result.returncode == 0, result.output
+    return project
+
+
+def page(site: Path, src: str) -> str:
+    """HTML of the page built from docs-relative source `src` (use_directory_urls layout)."""
+    stem = src[:-3]
+    path = site / ("index.html" if stem == "index" else f"{stem}/index.html")
+    if stem.endswith("/index"):
+        path = site / stem[: -len("index")] / "index.html"
+    return path.read_text(encoding="utf-8")
+
+
+def copy_example(tmp_path: Path) -> Path:
+    """A copy of the example company's sources (no git history) to break on purpose."""
+    target = tmp_path / "example"
+    ignore = shutil.ignore_patterns(".git", ".venv", "site", "tests", "*.egg-info", "__pycache__", ".qms-cache",
+                                    "test-output", "bench-output", "tools")
+    shutil.copytree(ROOT, target, ignore=ignore)
+    # the hooks shim lives inside the engine package in this repository
+    (target / "tools/qms/adapters").mkdir(parents=True)
+    shutil.copy(ROOT / "tools/qms/adapters/hooks.py", target / "tools/qms/adapters/hooks.py")
+    return target

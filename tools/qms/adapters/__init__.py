@@ -1,0 +1,1 @@
+"""Front ends at the edge: the only modules that import MkDocs or mkdocs-macros."""

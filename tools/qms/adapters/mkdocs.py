@@ -1,0 +1,163 @@
+"""MkDocs front end: hooks that load the quality system once per build and publish its pages.
+
+Registered in mkdocs.yml with `hooks:` (through a two-line shim file). Every problem the core finds
+is logged as a MkDocs warning `path:line: message`, so `mkdocs build --strict` fails on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.pages import Page as MkPage
+
+from ..checks import check_project
+from ..config import Settings, load_settings
+from ..problems import Problem, QMSError, sort_problems
+from ..project import Project, load_project
+from ..render import docpage, pages, paths
+from ..render.links import Linker
+
+log = logging.getLogger("mkdocs.plugins.qms")
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+CSS_URI = "assets/qms/qms.css"
+
+SECTION_TITLES = {
+    "manual": "Quality manual",
+    "procedures": "Procedures",
+    "iso9001": "ISO 9001 clauses",
+    "records": "Records",
+    "registers": "Registers",
+    "changes": "Change control",
+    "reports": "Reports",
+}
+
+
+@dataclass
+class BuildState:
+    """What one build knows: settings, the loaded project, and problems already reported."""
+
+    settings: Settings
+    project: Project | None = None
+    linker: Linker | None = None
+    reported: set[tuple[str, str, str]] = field(default_factory=set)
+    generated: dict[str, str] = field(default_factory=dict)
+
+
+_state: BuildState | None = None
+
+
+def state() -> BuildState:
+    """The current build's state; a clear error when the hooks are not configured."""
+    if _state is None or _state.project is None:
+        raise RuntimeError("the qms hooks are not loaded: add the qms hooks file under 'hooks:' in mkdocs.yml")
+    return _state
+
+
+def report(problems: list[Problem]) -> None:
+    """Log problems as MkDocs warnings (errors) or info (warnings), sorted by path and line."""
+    for problem in sort_problems(problems):
+        if problem.severity == "error":
+            log.warning(str(problem))
+        else:
+            log.info(str(problem))
+
+
+def on_config(config: Any) -> Any:
+    global _state
+    mkdocs_config = {"docs_dir": config.docs_dir, "extra": dict(config.extra or {}),
+                     "site_name": config.site_name, "repo_url": config.repo_url}
+    _state = BuildState(load_settings(Path(config.config_file_path), mkdocs_config=mkdocs_config))
+    if CSS_URI not in config.extra_css:
+        config.extra_css.append(CSS_URI)
+    return config
+
+
+def _load(settings: Settings) -> Project:
+    try:
+        return load_project(settings)
+    except QMSError as exc:
+        report(exc.problems)
+        raise SystemExit(1) from None
+
+
+def extra_pages(project: Project) -> dict[str, str]:
+    """Pages contributed by features beyond the core (records, change control): docs path -> Markdown."""
+    out: dict[str, str] = {}
+    try:  # TEMPORARY until registers land
+        from ..render import registers  # records registers
+    except ImportError:
+        return out
+    out.update(registers.register_pages(project, dt.date.today()))
+    return out
+
+
+def on_files(files: Files, config: Any) -> Files:
+    st = _state
+    assert st is not None
+    st.project = project = _load(st.settings)
+    st.linker = Linker(project)
+    st.reported = set()
+    problems = check_project(project)
+    st.reported = {(p.path, "static", p.message) for p in problems}
+    report(problems)
+    for page in project.pages:
+        if page.path.startswith(st.settings.rel(st.settings.procedures_dir) + "/"):
+            files.append(File(page.src_uri, src_dir=str(st.settings.root), dest_dir=config.site_dir,
+                              use_directory_urls=config.use_directory_urls))
+    st.generated = {**pages.generated_pages(project), **extra_pages(project)}
+    for uri, content in st.generated.items():
+        if files.get_file_from_path(uri) is not None:
+            log.warning(f"{uri}: a file in docs/ has the path of a generated page; rename it")
+            continue
+        in_nav = not uri.startswith(f"{paths.standard_dir(project.standard)}/") or uri.endswith("index.md")
+        files.append(File.generated(config, uri, content=content,
+                                    inclusion=InclusionLevel.INCLUDED if in_nav else InclusionLevel.NOT_IN_NAV))
+    css = (ASSETS / "qms.css").read_text(encoding="utf-8")
+    files.append(File.generated(config, CSS_URI, content=css))
+    return files
+
+
+def on_nav(nav: Navigation, config: Any, files: Files) -> Navigation:
+    """Readable section titles for folders, and document pages titled 'ID Title'."""
+    for item in nav.items:
+        if isinstance(item, Section):
+            key = item.title.lower().replace(" ", "")
+            item.title = SECTION_TITLES.get(key, item.title)
+    st = state()
+    by_uri = {p.src_uri: p.document for p in st.project.controlled_pages}  # type: ignore[union-attr]
+    for page in nav.pages:
+        doc = by_uri.get(page.file.src_uri)
+        if doc is not None:
+            page.title = doc.label
+    return nav
+
+
+def on_page_markdown(markdown: str, page: MkPage, config: Any, files: Files) -> str:
+    """Wrap a controlled document's text with its heading, control block and related links."""
+    st = state()
+    project = st.project
+    assert project is not None
+    for p in project.controlled_pages:
+        if p.src_uri == page.file.src_uri and p.document is not None:
+            page.title = p.document.label
+            return docpage.document_page(project, p.document, markdown)
+    return markdown
+
+
+def on_serve(server: Any, config: Any, builder: Any) -> Any:
+    """Rebuild when procedures, records, schemas, the organization or macros change."""
+    st = _state
+    if st is None:
+        return server
+    s = st.settings
+    for path in (s.procedures_dir, s.records_dir, s.schema_dir, s.organization_file, s.root / "macros.py"):
+        if path.exists():
+            server.watch(str(path))
+    return server

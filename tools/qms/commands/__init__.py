@@ -1,0 +1,1 @@
+"""Subcommands of the `qms` command line; each module has `register(subparsers)`."""

@@ -1,0 +1,1 @@
+"""Renderers: turn the model into Markdown pages and links. No MkDocs imports."""

@@ -1,0 +1,37 @@
+"""Where generated pages live in the site, and relative links between pages."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from ..catalogue import Clause, Standard
+
+GLOSSARY = "glossary.md"
+DOCUMENTS = "documents.md"
+MATRIX = "matrix.md"
+RECORDS_DIR = "records"
+
+
+def standard_dir(standard: Standard) -> str:
+    """'iso9001' for ISO 9001, 'iso14001' for ISO 14001."""
+    return re.sub(r"[^a-z0-9]+", "", standard.name.lower())
+
+
+def clause_index(standard: Standard) -> str:
+    return f"{standard_dir(standard)}/index.md"
+
+
+def clause_page(standard: Standard, clause: Clause) -> str:
+    return f"{standard_dir(standard)}/{clause.slug}.md"
+
+
+def record_type_page(type_id: str) -> str:
+    return f"{RECORDS_DIR}/{type_id}.md"
+
+
+def relative(target: str, from_uri: str) -> str:
+    """Relative link from the page at `from_uri` to `target` (both docs-relative .md paths)."""
+    target_path, _, fragment = target.partition("#")
+    rel = posixpath.relpath(target_path, posixpath.dirname(from_uri) or ".")
+    return f"{rel}#{fragment}" if fragment else rel

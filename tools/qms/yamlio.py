@@ -1,0 +1,209 @@
+"""YAML reading (fast, with line numbers on demand) and round-trip writing.
+
+Reading uses PyYAML's C loader: it is fast enough to parse every front matter and record of a
+large quality system on each build. Dates stay strings, so the JSON Schema `format: date`
+check decides whether they are real dates. Line numbers for error messages come from
+ruamel.yaml, which is only asked when something is wrong. Anything that writes YAML back
+uses ruamel.yaml round-trip, so comments, key order, quoting and untouched lines survive.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+try:  # the C loader ships in PyYAML wheels; the pure one is a fallback
+    _BaseLoader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _BaseLoader = yaml.SafeLoader  # type: ignore[misc]
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that keeps timestamps as strings."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in _BaseLoader.yaml_implicit_resolvers.copy().items()
+}
+
+
+@dataclass(frozen=True)
+class YAMLSyntaxProblem(Exception):
+    """A YAML text that does not parse; `line` is 1-based within that text."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def load(text: str) -> Any:
+    """Parse YAML text into plain Python data (dates as strings).
+
+    Raises YAMLSyntaxProblem with the line and a short reason when the text is not YAML.
+    """
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        reason = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            reason = f"{exc.context}, {exc.problem}"
+        raise YAMLSyntaxProblem(line, f"invalid YAML: {reason}") from None
+    except yaml.YAMLError as exc:
+        raise YAMLSyntaxProblem(0, f"invalid YAML: {exc}") from None
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The YAML header of a Markdown file and the body after it."""
+
+    yaml_text: str | None
+    body: str
+    body_line: int  # 1-based line number of the first body line
+
+    @property
+    def present(self) -> bool:
+        return self.yaml_text is not None
+
+
+def split_front_matter(text: str) -> FrontMatter:
+    """Split a Markdown text into its front matter (between `---` lines) and body."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return FrontMatter(None, text, 1)
+    yaml_text = match.group(1) or ""
+    body_line = text.count("\n", 0, match.end()) + 1
+    return FrontMatter(yaml_text, text[match.end():], body_line)
+
+
+def line_of(text: str, path: Sequence[str | int]) -> int:
+    """Return the 1-based line of the value at `path` in YAML `text` (the nearest parent found).
+
+    Used only when reporting a problem, so the slower round-trip parser is acceptable here.
+    """
+    try:
+        node = YAML().load(text)
+    except Exception:  # noqa: BLE001 - syntax problems are reported elsewhere
+        return 0
+    line = 1
+    for key in path:
+        if isinstance(node, CommentedMap) and key in node:
+            try:
+                line = node.lc.key(key)[0] + 1
+            except (KeyError, TypeError):
+                pass
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+            try:
+                line = node.lc.item(key)[0] + 1
+            except (KeyError, TypeError):
+                pass
+            node = node[key]
+        else:
+            break
+    return line
+
+
+def round_trip() -> YAML:
+    """A ruamel.yaml instance that writes back what it read, changing only what was changed."""
+    rt = YAML()
+    rt.preserve_quotes = True
+    rt.width = 4096
+    rt.indent(mapping=2, sequence=4, offset=2)
+    return rt
+
+
+def _detect_indent(text: str) -> tuple[int, int, int]:
+    """Guess (mapping, sequence, offset) indentation from existing YAML so dumping keeps it."""
+    seq = re.search(r"^( *)\S.*:\s*\n( *)- ", text, re.M)
+    if seq:
+        parent, dash = len(seq.group(1)), len(seq.group(2))
+        offset = dash - parent
+        return 2, offset + 2, offset
+    return 2, 2, 0
+
+
+def dump_round_trip(data: Any, original_text: str = "") -> str:
+    """Dump round-trip data to text, keeping the sequence indentation style of `original_text`."""
+    rt = round_trip()
+    mapping, sequence, offset = _detect_indent(original_text)
+    rt.indent(mapping=mapping, sequence=sequence, offset=offset)
+    out = io.StringIO()
+    rt.dump(data, out)
+    return out.getvalue()
+
+
+def set_values(text: str, changes: Iterable[tuple[Sequence[str | int], Any]]) -> str:
+    """Return YAML `text` with each (path, value) set, every other line left byte-for-byte.
+
+    Only the lines holding a changed value differ; a new key is appended to its mapping.
+    """
+    rt = round_trip()
+    data = rt.load(text)
+    for path, value in changes:
+        node = data
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+    dumped = dump_round_trip(data, text)
+    return _keep_untouched_lines(text, dumped)
+
+
+def _keep_untouched_lines(original: str, dumped: str) -> str:
+    """Where ruamel re-formatted a line it did not need to change, put the original back."""
+    import difflib
+
+    a = original.splitlines(keepends=True)
+    b = dumped.splitlines(keepends=True)
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out.extend(a[i1:i2])
+        elif tag == "replace" and (i2 - i1) == (j2 - j1):
+            for old, new in zip(a[i1:i2], b[j1:j2]):
+                out.append(old if _same_yaml_line(old, new) else new)
+        else:
+            out.extend(b[j1:j2])
+    result = "".join(out)
+    if original.endswith("\n") is False and result.endswith("\n"):
+        result = result[:-1]
+    return result
+
+
+def _same_yaml_line(old: str, new: str) -> bool:
+    """True when two lines differ only in trailing whitespace (layout, not content)."""
+    return old.rstrip() == new.rstrip()
+
+
+def set_front_matter_values(markdown: str, changes: Iterable[tuple[Sequence[str | int], Any]]) -> str:
+    """Return a Markdown text with front matter values changed and everything else untouched."""
+    fm = split_front_matter(markdown)
+    if fm.yaml_text is None:
+        raise ValueError("the file has no YAML front matter between '---' lines")
+    match = _FRONT_MATTER.match(markdown)
+    assert match is not None
+    start = markdown.index("\n") + 1
+    new_yaml = set_values(fm.yaml_text, changes)
+    if not new_yaml.endswith("\n"):
+        new_yaml += "\n"
+    end_of_yaml = start + len(fm.yaml_text)
+    return markdown[:start] + new_yaml + markdown[end_of_yaml:]
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file (a BOM is dropped)."""
+    return path.read_text(encoding="utf-8-sig")
