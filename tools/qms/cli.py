@@ -14,6 +14,7 @@ from .problems import QMSError
 COMMAND_MODULES = (
     "check",
     "export",
+    "history",
     "init",
 )
 

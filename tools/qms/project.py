@@ -72,6 +72,15 @@ class Project:
         return {k: sorted(v.values(), key=lambda p: p.path) for k, v in index.items()}
 
     @cached_property
+    def referred_by(self) -> dict[str, list[Document]]:
+        """Document id -> documents whose `related:` names it, in id order."""
+        index: dict[str, list[Document]] = defaultdict(list)
+        for doc in sorted(self.documents.values(), key=lambda d: d.id):
+            for rid in doc.related:
+                index[rid].append(doc)
+        return index
+
+    @cached_property
     def pages_by_path(self) -> dict[str, Page]:
         return {p.path: p for p in self.pages}
 

@@ -18,6 +18,7 @@ from mkdocs.structure.pages import Page as MkPage
 
 from ..checks import check_project
 from ..config import Settings, load_settings
+from ..documents import Document
 from ..problems import Problem, QMSError, sort_problems
 from ..project import Project, load_project
 from ..render import docpage, pages, paths
@@ -48,6 +49,7 @@ class BuildState:
     linker: Linker | None = None
     reported: set[tuple[str, str, str]] = field(default_factory=set)
     generated: dict[str, str] = field(default_factory=dict)
+    documents_by_uri: dict[str, Document] = field(default_factory=dict)
 
 
 _state: BuildState | None = None
@@ -103,6 +105,7 @@ def on_files(files: Files, config: Any) -> Files:
     assert st is not None
     st.project = project = _load(st.settings)
     st.linker = Linker(project)
+    st.documents_by_uri = {p.src_uri: p.document for p in project.controlled_pages if p.document is not None}
     st.reported = set()
     problems = check_project(project)
     st.reported = {(p.path, "static", p.message) for p in problems}
@@ -130,8 +133,7 @@ def on_nav(nav: Navigation, config: Any, files: Files) -> Navigation:
         if isinstance(item, Section):
             key = item.title.lower().replace(" ", "")
             item.title = SECTION_TITLES.get(key, item.title)
-    st = state()
-    by_uri = {p.src_uri: p.document for p in st.project.controlled_pages}  # type: ignore[union-attr]
+    by_uri = state().documents_by_uri
     for page in nav.pages:
         doc = by_uri.get(page.file.src_uri)
         if doc is not None:
@@ -142,13 +144,11 @@ def on_nav(nav: Navigation, config: Any, files: Files) -> Navigation:
 def on_page_markdown(markdown: str, page: MkPage, config: Any, files: Files) -> str:
     """Wrap a controlled document's text with its heading, control block and related links."""
     st = state()
-    project = st.project
-    assert project is not None
-    for p in project.controlled_pages:
-        if p.src_uri == page.file.src_uri and p.document is not None:
-            page.title = p.document.label
-            return docpage.document_page(project, p.document, markdown)
-    return markdown
+    doc = st.documents_by_uri.get(page.file.src_uri)
+    if doc is None:
+        return markdown
+    page.title = doc.label
+    return docpage.document_page(st.project, doc, markdown)  # type: ignore[arg-type]
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:

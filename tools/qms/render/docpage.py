@@ -53,8 +53,7 @@ def related_section(project: Project, doc: Document) -> str:
     """Links to related documents and the record types the document produces."""
     parts = []
     related = [project.documents[r] for r in doc.related if r in project.documents]
-    referring = sorted((d for d in project.documents.values() if doc.id in d.related and d.id not in doc.related),
-                       key=lambda d: d.id)
+    referring = [d for d in project.referred_by.get(doc.id, []) if d.id not in doc.related]
     if related or referring:
         parts.append("## Related documents\n")
         for d in [*related, *referring]:
