@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, mkdocs_build, page
 
 QP = "procedures/QP-01-control-of-documented-information.md"
-QP_EXAMPLE = next(p.relative_to(ROOT).as_posix() for p in (ROOT / "procedures").glob("QP-09-*.md"))
+QP_EXAMPLE = next(p.relative_to(ROOT).as_posix() for p in (ROOT / "procedures").glob("QP-13-*.md"))
 
 
 # --- the example company's manual ------------------------------------------------------------------
@@ -37,8 +37,8 @@ def test_every_procedure_is_published_with_its_metadata_block(example_site: Path
 
 def test_procedure_title_is_id_and_title(example_site: Path):
     html = page(example_site, QP_EXAMPLE)
-    assert re.search(r"<h1[^>]*>QP-09 ", html)
-    assert re.search(r"<title>QP-09 ", html)
+    assert re.search(r"<h1[^>]*>QP-13 ", html)
+    assert re.search(r"<title>QP-13 ", html)
 
 
 def test_term_links_go_to_the_glossary_entry_with_our_explanation_as_tooltip(example_site: Path):
@@ -57,14 +57,14 @@ def test_glossary_has_all_terms_with_obp_links_and_the_documents_using_them(exam
     assert len(re.findall(r'<h3 id="[a-z0-9-]+"', html)) == 138
     assert html.count("https://www.iso.org/obp/ui/#iso:std:iso:9000:ed-4:v1:en:term:") >= 138
     entry = html.split('id="nonconformity"', 1)[1].split("<h3", 1)[0]
-    assert "Used in:" in entry and "QP-09" in entry
+    assert "Used in:" in entry and "QP-13" in entry
     assert "are not ISO text" in html  # attribution line
 
 
 def test_clause_pages_list_the_documents_that_address_them(example_site: Path):
     html = page(example_site, "iso9001/8-7.md")
     assert "Control of nonconforming outputs" in html
-    assert "QP-09" in html
+    assert "QP-13" in html
     untitled = page(example_site, "iso9001/8-7-2.md")
     assert "gives this item no title" in untitled or "label written for this manual" in untitled
     assert "Retain (records as evidence)" in untitled
@@ -79,15 +79,15 @@ def test_not_applicable_clause_shows_the_justification(example_site: Path):
 
 def test_matrix_and_master_list(example_site: Path):
     matrix = page(example_site, "matrix.md")
-    assert "●" in matrix and "QP-09" in matrix and "n/a" in matrix
+    assert "●" in matrix and "QP-13" in matrix and "n/a" in matrix
     master = page(example_site, "documents.md")
-    for doc_id in ("POL-01", "QM-03", "QP-01", "QP-14", "WI-01", "F-01"):
+    for doc_id in ("POL-01", "QM-03", "QP-01", "QP-17", "WI-01", "F-01"):
         assert f">{doc_id}<" in master or f"| {doc_id} |" in master or f"<td>{doc_id}</td>" in master, doc_id
 
 
 def test_search_index_contains_procedures_and_glossary(example_site: Path):
     index = (example_site / "search" / "search_index.json").read_text()
-    assert "procedures/QP-09" in index and "glossary/#nonconformity" in index
+    assert "procedures/QP-13" in index and "glossary/#nonconformity" in index
 
 
 # --- a broken reference fails the strict build, naming the file and the reference ------------------

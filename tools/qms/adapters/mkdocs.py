@@ -40,6 +40,13 @@ SECTION_TITLES = {
 }
 
 
+NAV_ORDER = ["index.md", "manual", "procedures", "registers", "records", "reports", "changes", "documents.md",
+             "iso9001", "matrix.md", "glossary.md", "authoring-guide.md"]
+DOCUMENT_ORDER = ["policy", "manual", "procedure", "work instruction", "form"]
+
+STATUS_LABELS = {"draft": "Draft: not yet in force", "obsolete": "Obsolete: do not work to it"}
+
+
 @dataclass
 class BuildState:
     """What one build knows: settings, the loaded project, and problems already reported."""
@@ -78,6 +85,9 @@ def on_config(config: Any) -> Any:
     _state = BuildState(load_settings(Path(config.config_file_path), mkdocs_config=mkdocs_config))
     if CSS_URI not in config.extra_css:
         config.extra_css.append(CSS_URI)
+    # Material shows a page's `status:` in the navigation; describe the two that need attention.
+    config.extra.setdefault("status", {}).update({k: v for k, v in STATUS_LABELS.items()
+                                                  if k not in config.extra["status"]})
     return config
 
 
@@ -127,13 +137,37 @@ def on_files(files: Files, config: Any) -> Files:
     return files
 
 
+def _first_uri(item: Any) -> str:
+    """src_uri of a nav item's page, or of the first page inside a section."""
+    if isinstance(item, Section):
+        return next((_first_uri(child) for child in item.children if _first_uri(child)), "")
+    file = getattr(item, "file", None)
+    return file.src_uri if file is not None else ""
+
+
+def _top_key(item: Any) -> tuple[int, str]:
+    uri = _first_uri(item)
+    key = uri.split("/", 1)[0] if isinstance(item, Section) else uri
+    return (NAV_ORDER.index(key) if key in NAV_ORDER else len(NAV_ORDER), uri)
+
+
+def _doc_key(by_uri: dict[str, Document], item: Any) -> tuple[int, str]:
+    doc = by_uri.get(_first_uri(item))
+    if doc is None:
+        return (len(DOCUMENT_ORDER), _first_uri(item))
+    return (DOCUMENT_ORDER.index(doc.type) if doc.type in DOCUMENT_ORDER else len(DOCUMENT_ORDER), doc.id)
+
+
 def on_nav(nav: Navigation, config: Any, files: Files) -> Navigation:
-    """Readable section titles for folders, and document pages titled 'ID Title'."""
-    for item in nav.items:
-        if isinstance(item, Section):
-            key = item.title.lower().replace(" ", "")
-            item.title = SECTION_TITLES.get(key, item.title)
+    """Sections in reading order with readable titles; documents titled 'ID Title', policies first."""
     by_uri = state().documents_by_uri
+    if not config.nav:  # only reorder the navigation MkDocs made from the folders
+        nav.items.sort(key=_top_key)
+        for item in nav.items:
+            if isinstance(item, Section):
+                key = _first_uri(item).split("/", 1)[0]
+                item.title = SECTION_TITLES.get(key, item.title)
+                item.children.sort(key=lambda child: _doc_key(by_uri, child))
     for page in nav.pages:
         doc = by_uri.get(page.file.src_uri)
         if doc is not None:
@@ -147,7 +181,9 @@ def on_page_markdown(markdown: str, page: MkPage, config: Any, files: Files) -> 
     doc = st.documents_by_uri.get(page.file.src_uri)
     if doc is None:
         return markdown
-    page.title = doc.label
+    page.title = page.meta["title"] = doc.label
+    if doc.status not in STATUS_LABELS:  # an effective document needs no status icon in the navigation
+        page.meta.pop("status", None)
     return docpage.document_page(st.project, doc, markdown)  # type: ignore[arg-type]
 
 

@@ -54,19 +54,22 @@ def related_section(project: Project, doc: Document) -> str:
     parts = []
     related = [project.documents[r] for r in doc.related if r in project.documents]
     referring = [d for d in project.referred_by.get(doc.id, []) if d.id not in doc.related]
-    if related or referring:
-        parts.append("## Related documents\n")
-        for d in [*related, *referring]:
-            parts.append(f"- [{_cell(d.label)}]({paths.relative(d.src_uri, doc.src_uri)})")
-        parts.append("")
     rtypes = [project.record_types[r] for r in doc.records if r in project.record_types]
+
+    def links(docs: list[Document]) -> str:
+        return ", ".join(f"[{_cell(d.label)}]({paths.relative(d.src_uri, doc.src_uri)})" for d in docs)
+
+    if related:
+        parts.append(f"- **Related documents:** {links(related)}")
+    if referring:
+        parts.append(f"- **Referred to by:** {links(referring)}")
     if rtypes:
-        parts.append("## Records this document produces\n")
-        for rt in rtypes:
-            parts.append(f"- [{_cell(rt.title)}]({paths.relative(paths.record_type_page(rt.id), doc.src_uri)})"
-                         f" — kept {rt.retention}")
-        parts.append("")
-    return ("\n\n" + "\n".join(parts) + "\n") if parts else ""
+        kept = ", ".join(f"[{_cell(rt.title)}]({paths.relative(paths.record_type_page(rt.id), doc.src_uri)})"
+                         f" (kept {rt.retention})" for rt in rtypes)
+        parts.append(f"- **Records produced:** {kept}")
+    if not parts:
+        return ""
+    return '\n\n<div class="qms-xref" markdown>\n\n## Cross-references\n\n' + "\n".join(parts) + "\n\n</div>\n"
 
 
 def document_page(project: Project, doc: Document, body: str, header_extra: str = "", footer_extra: str = "") -> str:
