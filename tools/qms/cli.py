@@ -16,6 +16,9 @@ COMMAND_MODULES = (
     "export",
     "history",
     "init",
+    "pdf",
+    "record",
+    "reports",
 )
 
 

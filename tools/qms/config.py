@@ -12,6 +12,7 @@ import yaml
 from .problems import Problem, QMSError
 
 DEFAULT_CONTROLLED_DIRS = ("procedures", "docs")
+CHANGE_FLAGS = ("no-revision-bump", "no-approval", "unsigned", "direct-change")
 
 
 class _TolerantLoader(yaml.SafeLoader):
@@ -114,8 +115,13 @@ def load_settings(config_file: Path | None = None, mkdocs_config: dict | None = 
         except ValueError:
             raise QMSError(Problem(config_file.name, 0, f"extra.qms.policy.judge_from: {judge_from!r} is not a date "
                                                         "(use YYYY-MM-DD)")) from None
+    flag_errors = tuple(str(f) for f in (policy_raw.get("errors", Policy.errors) or ()))
+    unknown = [f for f in flag_errors if f not in CHANGE_FLAGS]
+    if unknown:
+        raise QMSError(Problem(config_file.name, 0, f"extra.qms.policy.errors: unknown flag(s) {', '.join(unknown)}; "
+                                                    f"use any of: {', '.join(CHANGE_FLAGS)}"))
     policy = Policy(
-        errors=tuple(policy_raw.get("errors", Policy.errors)),
+        errors=flag_errors,
         judge_from=judge_from,
         overdue_review_is_error=bool(policy_raw.get("overdue_review_is_error", False)),
     )

@@ -21,7 +21,9 @@ from ..config import Settings, load_settings
 from ..documents import Document
 from ..problems import Problem, QMSError, sort_problems
 from ..project import Project, load_project
-from ..render import docpage, pages, paths
+from ..changecontrol import controlled_folders, judge_history, summarize
+from ..history import History, load_history
+from ..render import changes, docpage, pages, paths
 from ..render.links import Linker
 
 log = logging.getLogger("mkdocs.plugins.qms")
@@ -57,6 +59,7 @@ class BuildState:
     reported: set[tuple[str, str, str]] = field(default_factory=set)
     generated: dict[str, str] = field(default_factory=dict)
     documents_by_uri: dict[str, Document] = field(default_factory=dict)
+    history: History | None = None
 
 
 _state: BuildState | None = None
@@ -91,48 +94,49 @@ def on_config(config: Any) -> Any:
     return config
 
 
-def _load(settings: Settings) -> Project:
+def _load(settings: Settings) -> tuple[Project, History]:
+    """The project and its git history; a problem that makes a truthful manual impossible stops the build."""
     try:
-        return load_project(settings)
+        project = load_project(settings)
+        history = load_history(settings.root, controlled_folders(settings))
     except QMSError as exc:
         report(exc.problems)
         raise SystemExit(1) from None
+    return project, history
 
 
-def extra_pages(project: Project) -> dict[str, str]:
-    """Pages contributed by features beyond the core (records, change control): docs path -> Markdown."""
-    out: dict[str, str] = {}
-    try:  # TEMPORARY until registers land
-        from ..render import registers  # records registers
-    except ImportError:
-        return out
-    out.update(registers.register_pages(project, dt.date.today()))
-    return out
+def extra_pages(project: Project, history: History) -> dict[str, str]:
+    """Pages beyond the core: registers of records, change control: docs path -> Markdown."""
+    from ..render import registers
+
+    return {**registers.register_pages(project, dt.date.today()), **changes.change_pages(project, history)}
 
 
 def on_files(files: Files, config: Any) -> Files:
     st = _state
     assert st is not None
-    st.project = project = _load(st.settings)
+    st.project, st.history = project, history = _load(st.settings)
     st.linker = Linker(project)
     st.documents_by_uri = {p.src_uri: p.document for p in project.controlled_pages if p.document is not None}
     st.reported = set()
-    problems = check_project(project)
+    judged = summarize(judge_history(history, st.settings.policy), st.settings.rel(st.settings.config_file))
+    problems = check_project(project) + list(history.problems) + judged
     st.reported = {(p.path, "static", p.message) for p in problems}
     report(problems)
     for page in project.pages:
         if page.path.startswith(st.settings.rel(st.settings.procedures_dir) + "/"):
             files.append(File(page.src_uri, src_dir=str(st.settings.root), dest_dir=config.site_dir,
                               use_directory_urls=config.use_directory_urls))
-    st.generated = {**pages.generated_pages(project), **extra_pages(project)}
+    st.generated = {**pages.generated_pages(project), **extra_pages(project, history)}
     for uri, content in st.generated.items():
         if files.get_file_from_path(uri) is not None:
             log.warning(f"{uri}: a file in docs/ has the path of a generated page; rename it")
             continue
-        in_nav = not uri.startswith(f"{paths.standard_dir(project.standard)}/") or uri.endswith("index.md")
+        in_nav = not uri.startswith((f"{paths.standard_dir(project.standard)}/", f"{changes.CHANGES_DIR}/")) \
+            or uri.endswith("index.md")
         files.append(File.generated(config, uri, content=content,
                                     inclusion=InclusionLevel.INCLUDED if in_nav else InclusionLevel.NOT_IN_NAV))
-    css = (ASSETS / "qms.css").read_text(encoding="utf-8")
+    css = (ASSETS / "qms.css").read_text(encoding="utf-8") + changes.REDLINE_CSS
     files.append(File.generated(config, CSS_URI, content=css))
     return files
 
@@ -184,7 +188,11 @@ def on_page_markdown(markdown: str, page: MkPage, config: Any, files: Files) -> 
     page.title = page.meta["title"] = doc.label
     if doc.status not in STATUS_LABELS:  # an effective document needs no status icon in the navigation
         page.meta.pop("status", None)
-    return docpage.document_page(st.project, doc, markdown)  # type: ignore[arg-type]
+    history = st.history
+    assert history is not None
+    return docpage.document_page(st.project, doc, markdown, control_rows=changes.control_rows(history, doc),  # type: ignore[arg-type]
+                                 header_extra=changes.draft_banner(history, doc),
+                                 footer_extra=changes.revision_table(st.project, history, doc))  # type: ignore[arg-type]
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:

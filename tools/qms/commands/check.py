@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..changecontrol import base_problems, controlled_folders, judge_history, summarize
 from ..checks import check_project
 from ..config import load_settings
-from ..problems import errors, sort_problems, summary
-from ..project import load_project
+from ..history import load_history
+from ..problems import Problem, errors, sort_problems, summary
+from ..project import Project, load_project
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,11 +40,12 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failing else 0
 
 
-def extra_checks(project, args: argparse.Namespace) -> list:  # noqa: ANN001
-    """Checks of features beyond the core: change control against --base."""
-    found = []
+def extra_checks(project: Project, args: argparse.Namespace) -> list[Problem]:
+    """Checks beyond the core: git history under the change-control policy, and --base for pull requests."""
+    settings = project.settings
+    history = load_history(settings.root, controlled_folders(settings))
+    found = list(history.problems)
+    found += summarize(judge_history(history, settings.policy), settings.rel(settings.config_file))
     if args.base:
-        from ..changecontrol import base_problems
-
         found += base_problems(project, args.base)
     return found

@@ -10,6 +10,7 @@ from ..project import Project
 from . import paths
 
 GENERATED_HEADER = "---\nrender_macros: false\nsearch:\n  boost: 0.5\n---\n"
+WIDE_HEADER = "---\nrender_macros: false\nhide:\n  - toc\n---\n"  # wide tables need the room of the right column
 
 
 def attribution(project: Project) -> str:
@@ -165,7 +166,7 @@ def matrix_page(project: Project, standard: Standard) -> str:
     """Clause x document matrix: rows are clauses, columns are controlled documents."""
     uri = paths.MATRIX
     docs = sorted(project.documents.values(), key=lambda d: d.id)
-    out = [GENERATED_HEADER, f"# Clause × document matrix\n\n",
+    out = [WIDE_HEADER, "# Clause × document matrix\n\n",
            f"Rows are the clauses of {standard.short} that hold requirements; columns are the controlled documents. "
            "● marks a document that addresses the clause; a row without any mark is a clause no document covers yet.\n\n"]
     header = "| Clause | " + " | ".join(_doc_link(d, uri, with_title=False) for d in docs) + " |\n"
@@ -186,7 +187,7 @@ def master_list_page(project: Project) -> str:
     """The document master list (ISO 9001 7.5.3): id, title, type, revision, status, owner."""
     uri = paths.DOCUMENTS
     docs = sorted(project.documents.values(), key=lambda d: d.id)
-    out = [GENERATED_HEADER, "# Document master list\n\n",
+    out = [WIDE_HEADER, "# Document master list\n\n",
            "Every controlled document with its current revision and status. The revision shown is the one in the "
            "document's front matter on the published branch.\n\n",
            "| Id | Title | Type | Revision | Status | Owner | Review every | Clauses |\n|---|---|---|---|---|---|---|---|\n"]

@@ -1,0 +1,174 @@
+"""Change-control pages from git history: revision tables, compare views and the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..changecontrol import FLAG_TEXT, audit_trail, flags_for
+from ..documents import Document
+from ..history import Change, History
+from ..project import Project
+from ..redline import REDLINE_CSS, compare_page
+from . import paths
+from .pages import WIDE_HEADER
+
+CHANGES_DIR = "changes"
+AUDIT_TRAIL = f"{CHANGES_DIR}/index.md"
+HEADER = "---\nrender_macros: false\nsearch:\n  exclude: true\nhide:\n  - toc\n---\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def compare_uri(doc: Document, change: Change) -> str:
+    return f"{CHANGES_DIR}/{doc.id}/{change.short}.md"
+
+
+def commit_link(project: Project, history: History, change: Change) -> str | None:
+    """URL of a commit: extra.qms.commit_url ('…/commit/{sha}') first, else the origin remote's."""
+    pattern = project.settings.commit_url
+    if pattern:
+        return str(pattern).format(sha=change.commit)
+    return history.commit_url(change.commit)
+
+
+@dataclass(frozen=True)
+class CurrentRevision:
+    """When the current revision took effect and who approved it."""
+
+    revision: str | None
+    effective: str | None
+    approved_by: tuple[str, ...]
+    change: Change | None
+
+
+def current_revision(history: History, doc: Document) -> CurrentRevision:
+    """The change that introduced the document's current revision (the oldest one with that label)."""
+    changes = history.for_path(doc.path)
+    introduced = None
+    for change in changes:  # newest first
+        if change.revision != doc.revision:
+            break
+        introduced = change
+    if introduced is None:
+        return CurrentRevision(None, None, (), None)
+    approvers = tuple(dict.fromkeys(a for c in changes if c.revision == doc.revision for a in c.approved_by))
+    return CurrentRevision(doc.revision, introduced.date, approvers, introduced)
+
+
+def control_rows(history: History, doc: Document) -> dict[str, str]:
+    """Extra rows for the document control block: effective date and approvers of this revision."""
+    if history.uncommitted(doc.path):
+        return {"Effective": '<span class="qms-badge qms-badge-warn">draft, not yet approved</span>',
+                "Approved by": "—"}
+    current = current_revision(history, doc)
+    return {
+        "Effective": current.effective or "—",
+        "Approved by": _cell(", ".join(current.approved_by)) if current.approved_by
+        else '<span class="qms-badge qms-badge-warn">none recorded</span>',
+    }
+
+
+def draft_banner(history: History, doc: Document) -> str:
+    """A notice when the page shows edits that are not committed (so not reviewed or approved)."""
+    if not history.tracked:
+        return ""
+    if not history.committed(doc.path):
+        return ('!!! warning "New document, not yet approved"\n    This document has never been committed: it is a '
+                "draft that has not been reviewed or approved.\n\n")
+    if history.uncommitted(doc.path):
+        return ('!!! warning "Draft, not yet approved"\n    This page shows edits that are not committed yet. They are '
+                f"not part of revision {doc.revision} until they are reviewed, approved and merged.\n\n")
+    return ""
+
+
+def _flags(change: Change) -> str:
+    flags = flags_for(change)
+    return " ".join(f'<span class="qms-badge qms-badge-warn" title="{FLAG_TEXT.get(f, f)}">{f}</span>'
+                    for f in flags) or ""
+
+
+def revision_table(project: Project, history: History, doc: Document) -> str:
+    """The revision history section of a document page, newest first."""
+    changes = history.for_path(doc.path)
+    out = ['\n\n<div class="qms-history" markdown>\n\n## Revision history\n']
+    if not history.tracked:
+        out.append("This manual is not in a git repository, so no revision history is available.\n")
+        return "\n".join(out) + "\n</div>\n"
+    if not changes:
+        out.append("No committed revision yet.\n")
+        return "\n".join(out) + "\n</div>\n"
+    out.append("| Revision | Effective | Change | Author | Approved by | Commit | |\n|---|---|---|---|---|---|---|")
+    for change in changes:
+        rev = change.revision or ("withdrawn" if change.status == "D" else "—")
+        compare = paths.relative(compare_uri(doc, change), doc.src_uri)
+        url = commit_link(project, history, change)
+        commit = f"[`{change.short}`]({url})" if url else f"`{change.short}`"
+        summary = _cell(change.summary) + (f" ({change.pr})" if change.pr else "")
+        out.append(f"| **{_cell(rev)}** | {change.date} | [{summary}]({compare} \"What changed\") | "
+                   f"{_cell(change.author)} | {_cell(', '.join(change.approved_by)) or '—'} | {commit} | "
+                   f"{_flags(change)} |")
+    out.append("\nSelect a change to see what it changed, word by word.\n\n</div>\n")
+    return "\n".join(out)
+
+
+def compare_pages(project: Project, history: History) -> dict[str, str]:
+    """A redline page for every change of every controlled document (all versions read in one batch)."""
+    docs = list(project.documents.values())
+    per_doc = [(doc, history.for_path(doc.path)) for doc in docs]
+    blobs = {b for _, changes in per_doc for c in changes for b in (c.blob, c.previous_blob) if b}
+    texts = history.texts(blobs) if blobs else {}
+    pages = {}
+    for doc, changes in per_doc:
+        for change in changes:
+            old = texts.get(change.previous_blob or "") or ""
+            new = texts.get(change.blob or "") or ""
+            body = compare_page(doc.id, doc.title, change, old, new, commit_link(project, history, change))
+            back = paths.relative(doc.src_uri, compare_uri(doc, change))
+            pages[compare_uri(doc, change)] = (HEADER + body + f"\n\n[← Back to {_cell(doc.label)}]({back})\n")
+    return pages
+
+
+def audit_trail_page(project: Project, history: History) -> str:
+    """Every change to a controlled document, newest first, with its flags."""
+    rows = audit_trail(history)
+    by_id = project.documents
+    out = [WIDE_HEADER, "# Audit trail of controlled documents\n\n",
+           "Every change to a controlled document that reached the published branch, newest first: when, which "
+           "revision, who made it, who approved it. It is read from the git history at each build, so it cannot be "
+           "edited by hand. The same data is available as CSV or JSON with `qms audit-trail`.\n\n"]
+    policy = project.settings.policy
+    judged = f" Changes before {policy.judge_from} are shown but not judged." if policy.judge_from else ""
+    out.append("**Flags:** " + "; ".join(f"`{k}`: {v}" for k, v in FLAG_TEXT.items()) +
+               f". Errors by policy: {', '.join(policy.errors) or 'none'}.{judged}\n\n")
+    if not history.tracked:
+        out.append("This manual is not in a git repository: there is no history to show.\n")
+        return "".join(out)
+    out.append("| Date | Document | Revision | Change | Author | Approved by | Commit | Flags |\n"
+               "|---|---|---|---|---|---|---|---|\n")
+    for row in rows:
+        doc = by_id.get(row.doc_id or "")
+        change_uri = None
+        if doc is not None:
+            change = next((c for c in history.for_path(doc.path) if c.commit == row.commit), None)
+            change_uri = compare_uri(doc, change) if change else None
+        doc_cell = f"[{row.doc_id}]({paths.relative(doc.src_uri, AUDIT_TRAIL)})" if doc else _cell(row.doc_id or row.path)
+        rev = f"{row.previous_revision or '—'} → {row.revision or '—'}" if row.previous_revision != row.revision \
+            else (row.revision or "—")
+        summary = _cell(row.summary) + (f" ({row.pr})" if row.pr else "")
+        if change_uri:
+            summary = f"[{summary}]({paths.relative(change_uri, AUDIT_TRAIL)})"
+        commit = f"[`{row.commit[:8]}`]({row.url})" if row.url else f"`{row.commit[:8]}`"
+        flags = " ".join(f"`{f}`" for f in row.flags)
+        out.append(f"| {row.date} | {doc_cell} | {rev} | {summary} | {_cell(row.author)} | "
+                   f"{_cell(', '.join(row.approved_by)) or '—'} | {commit} | {flags} |\n")
+    return "".join(out)
+
+
+def change_pages(project: Project, history: History) -> dict[str, str]:
+    """The audit trail and every compare page."""
+    return {AUDIT_TRAIL: audit_trail_page(project, history), **compare_pages(project, history)}
+
+
+__all__ = ["REDLINE_CSS", "change_pages", "control_rows", "draft_banner", "revision_table", "current_revision"]
