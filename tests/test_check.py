@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -74,9 +75,10 @@ def test_problems_are_sorted_and_summarised(new_project: Path):
     edit(new_project, QP, "owner: quality-manager", "owner: nobody")
     edit(new_project, "docs/QM-01-quality-manual.md", "{{ clause('4.3') }}", "{{ clause('4.33') }}")
     result = run(["qms", "check"], cwd=new_project)
-    lines = result.stdout.splitlines()
+    lines = [line for line in result.stdout.splitlines() if re.match(r"^[^:]+:\d+: ", line)]
+    assert len(lines) == 2
     assert lines == sorted(lines, key=lambda s: (s.split(":")[0], int(s.split(":")[1])))
-    assert "Found 2 errors." in result.stderr
+    assert "Found 2 errors" in result.stderr
 
 
 def test_check_outside_a_manual_says_what_to_do(tmp_path: Path):

@@ -67,6 +67,16 @@ def validate(schema: Schema, instance: Any, yaml_text: str, display_path: str, l
     problems: list[Problem] = []
     for err in schema.validator.iter_errors(instance):
         path = list(err.absolute_path)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            known = set(err.schema.get("properties", {}))
+            extra = sorted(k for k in err.instance if k not in known)
+            if extra:  # point at the first unknown key rather than at its mapping
+                line = yamlio.line_of(yaml_text, [*path, extra[0]]) if yaml_text else 0
+                name = field_name(path)
+                message = f"unknown field(s) {', '.join(repr(k) for k in extra)}"
+                problems.append(Problem(display_path, line + line_offset if line else max(line_offset, 1),
+                                        f"{name}: {message}" if name else message))
+                continue
         # A missing required property is reported at its parent mapping.
         line = yamlio.line_of(yaml_text, path) if (yaml_text and path) else 0
         name = field_name(path)

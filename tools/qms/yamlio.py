@@ -18,6 +18,7 @@ from typing import Any, Iterable, Sequence
 import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 
 try:  # the C loader ships in PyYAML wheels; the pure one is a fallback
     _BaseLoader = yaml.CSafeLoader
@@ -90,13 +91,22 @@ def split_front_matter(text: str) -> FrontMatter:
     return FrontMatter(yaml_text, text[match.end():], body_line)
 
 
+class _KeepTimestamps(RoundTripConstructor):
+    """Round-trip constructor that leaves dates as strings, so an impossible date still has a line."""
+
+
+_KeepTimestamps.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
 def line_of(text: str, path: Sequence[str | int]) -> int:
     """Return the 1-based line of the value at `path` in YAML `text` (the nearest parent found).
 
     Used only when reporting a problem, so the slower round-trip parser is acceptable here.
     """
     try:
-        node = YAML().load(text)
+        reader = YAML()
+        reader.Constructor = _KeepTimestamps
+        node = reader.load(text)
     except Exception:  # noqa: BLE001 - syntax problems are reported elsewhere
         return 0
     line = 1

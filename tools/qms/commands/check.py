@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     problems = sort_problems(problems)
     for problem in problems:
         print(problem)
+    sys.stdout.flush()
     print(summary(problems), file=sys.stderr)
     failing = problems if args.warnings_as_errors else errors(problems)
     return 1 if failing else 0
