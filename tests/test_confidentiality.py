@@ -1,0 +1,37 @@
+"""Confidential record data never reaches the published site, the search index included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import ROOT
+from qms.config import load_settings
+from qms.project import load_project
+from qms.records import confidential_values
+
+
+def site_texts(site: Path) -> dict[str, str]:
+    out = {}
+    for path in site.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".json", ".xml", ".txt", ".js", ".css", ".svg", ".ics", ".csv"):
+            out[path.relative_to(site).as_posix()] = path.read_text(encoding="utf-8", errors="replace")
+    return out
+
+
+def test_no_confidential_value_appears_in_any_file_of_the_site(example_site: Path):
+    project = load_project(load_settings(ROOT / "mkdocs.yml"))
+    secrets = confidential_values(project.record_set)
+    assert len(secrets) >= 20, "the example should exercise confidentiality with many values"
+    texts = site_texts(example_site)
+    assert "search/search_index.json" in texts
+    leaks = [(secret, name) for secret in secrets for name, text in texts.items() if secret in text]
+    assert leaks == []
+
+
+def test_registers_still_show_what_may_be_shown(example_site: Path):
+    """The training matrix lists people by id and role, not by name."""
+    html = (example_site / "registers" / "training-matrix" / "index.html").read_text()
+    assert "P-001" in html or "P-01" in html
+    project = load_project(load_settings(ROOT / "mkdocs.yml"))
+    names = {str(r.data.get("name")) for r in project.records if r.type == "person"}
+    assert names and not any(name in html for name in names)
