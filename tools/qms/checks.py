@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from .documents import Document, Reference
 from .problems import Problem
 from .project import Project
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .history import History
 
 
 def _did_you_mean(options: list[str]) -> str:
@@ -97,3 +103,20 @@ def check_project(project: Project) -> list[Problem]:
 def unresolved(project: Project, refs: list[Reference]) -> list[Problem]:
     """Problems for a list of references (used by the build for dynamic arguments)."""
     return [p for r in refs if (p := reference_problem(project, r.kind, r.value, r.path, r.line))]
+
+
+def check_all(project: Project, history: "History", today: dt.date) -> list[Problem]:
+    """Every check the build and `qms check` run: the project, change control, reviews, gap assessment, tasks."""
+    from .changecontrol import judge_history, summarize
+    from .gap import assessment_problems
+    from .reviews import overdue_problems
+    from .tasks import task_problems
+
+    settings = project.settings
+    problems = check_project(project)
+    problems += history.problems
+    problems += summarize(judge_history(history, settings.policy), settings.rel(settings.config_file))
+    problems += overdue_problems(project, today, history)
+    problems += assessment_problems(project)
+    problems += task_problems(project.documents.values())
+    return problems

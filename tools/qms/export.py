@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import gap
 from .project import Project
 
 
@@ -46,4 +47,5 @@ def export_model(project: Project) -> dict[str, Any]:
         ],
         "records": [{"id": r.id, "type": r.type, "path": r.path} for r in project.records],
     }
+    model.update(gap.export_part(project))
     return model

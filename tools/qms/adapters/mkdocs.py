@@ -16,12 +16,12 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 
-from ..checks import check_project
+from ..checks import check_all
 from ..config import Settings, load_settings
 from ..documents import Document
 from ..problems import Problem, QMSError, sort_problems
 from ..project import Project, load_project
-from ..changecontrol import controlled_folders, judge_history, summarize
+from ..changecontrol import controlled_folders
 from ..history import History, load_history
 from ..render import changes, docpage, pages, paths
 from ..render.links import Linker
@@ -107,9 +107,11 @@ def _load(settings: Settings) -> tuple[Project, History]:
 
 def extra_pages(project: Project, history: History) -> dict[str, str]:
     """Pages beyond the core: registers of records, change control: docs path -> Markdown."""
-    from ..render import registers
+    from ..render import registers, reports
 
-    return {**registers.register_pages(project, dt.date.today()), **changes.change_pages(project, history)}
+    today = dt.date.today()
+    return {**registers.register_pages(project, today), **changes.change_pages(project, history),
+            **reports.report_pages(project, today, history)}
 
 
 def on_files(files: Files, config: Any) -> Files:
@@ -119,8 +121,7 @@ def on_files(files: Files, config: Any) -> Files:
     st.linker = Linker(project)
     st.documents_by_uri = {p.src_uri: p.document for p in project.controlled_pages if p.document is not None}
     st.reported = set()
-    judged = summarize(judge_history(history, st.settings.policy), st.settings.rel(st.settings.config_file))
-    problems = check_project(project) + list(history.problems) + judged
+    problems = check_all(project, history, dt.date.today())
     st.reported = {(p.path, "static", p.message) for p in problems}
     report(problems)
     for page in project.pages:
@@ -132,8 +133,9 @@ def on_files(files: Files, config: Any) -> Files:
         if files.get_file_from_path(uri) is not None:
             log.warning(f"{uri}: a file in docs/ has the path of a generated page; rename it")
             continue
-        in_nav = not uri.startswith((f"{paths.standard_dir(project.standard)}/", f"{changes.CHANGES_DIR}/")) \
-            or uri.endswith("index.md")
+        in_nav = uri.endswith(".md") and (
+            not uri.startswith((f"{paths.standard_dir(project.standard)}/", f"{changes.CHANGES_DIR}/"))
+            or uri.endswith("index.md"))
         files.append(File.generated(config, uri, content=content,
                                     inclusion=InclusionLevel.INCLUDED if in_nav else InclusionLevel.NOT_IN_NAV))
     css = (ASSETS / "qms.css").read_text(encoding="utf-8") + changes.REDLINE_CSS

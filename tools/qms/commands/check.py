@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 
-from ..changecontrol import base_problems, controlled_folders, judge_history, summarize
-from ..checks import check_project
+from ..changecontrol import base_problems, controlled_folders
+from ..checks import check_all
 from ..config import load_settings
 from ..history import load_history
-from ..problems import Problem, errors, sort_problems, summary
-from ..project import Project, load_project
+from ..problems import errors, sort_problems, summary
+from ..project import load_project
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,8 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config_file)
     project = load_project(settings)
-    problems = check_project(project)
-    problems += extra_checks(project, args)
+    history = load_history(settings.root, controlled_folders(settings))
+    problems = check_all(project, history, dt.date.today())
+    if args.base:
+        problems += base_problems(project, args.base)
     if args.paths:
         wanted = {settings.rel(__import__("pathlib").Path(p).resolve()) for p in args.paths}
         problems = [p for p in problems if p.path in wanted]
@@ -40,13 +43,3 @@ def run(args: argparse.Namespace) -> int:
     failing = problems if args.warnings_as_errors else errors(problems)
     return 1 if failing else 0
 
-
-def extra_checks(project: Project, args: argparse.Namespace) -> list[Problem]:
-    """Checks beyond the core: git history under the change-control policy, and --base for pull requests."""
-    settings = project.settings
-    history = load_history(settings.root, controlled_folders(settings))
-    found = list(history.problems)
-    found += summarize(judge_history(history, settings.policy), settings.rel(settings.config_file))
-    if args.base:
-        found += base_problems(project, args.base)
-    return found
