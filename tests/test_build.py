@@ -132,3 +132,21 @@ def test_reference_built_at_render_time_is_still_checked(new_project: Path):
     result = mkdocs_build(new_project)
     assert result.returncode == 1
     assert f"{QP}: unknown term 'nonconformty'" in result.output
+
+
+# --- records, registers and reports are published ------------------------------------------------
+
+def test_registers_and_reports_are_in_the_manual(example_site: Path):
+    for src in ("registers/calibration-status.md", "registers/training-matrix.md", "registers/corrective-actions.md",
+                "records/calibration.md", "reports/gap-analysis.md", "reports/review-schedule.md",
+                "reports/management-review-pack.md", "reports/tasks/index.md", "changes/index.md"):
+        assert "<h1" in page(example_site, src), src
+    calendar = (example_site / "reports" / "tasks" / "all-tasks.ics").read_text()
+    assert calendar.startswith("BEGIN:VCALENDAR") and "RRULE:" in calendar
+    pack = page(example_site, "reports/management-review-pack.md")
+    assert "<svg" in pack  # charts rendered at build time, no external service
+
+
+def test_record_type_page_names_the_clause_that_requires_it(example_site: Path):
+    html = page(example_site, "records/calibration.md")
+    assert "7.1.5.1" in html and "QP-04" in html
