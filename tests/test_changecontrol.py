@@ -324,5 +324,7 @@ def test_compare_page_shows_who_when_why_and_the_redline(repo: Repo) -> None:
     assert merged.old_text == history.blob_text(merged.change.commit + "~1", "procedures/QP-01-nonconformity.md")
 
     assert page.startswith("# QP-01 Procedure QP-01: revision 2")
-    assert "| Revision | 1 → 2 |" in page and "| Approved by | Dan Director |" in page
+    assert "| Revision | Date | Change | Author | Approved by | Commit | Signature |" in page
+    assert "| 1 → 2 |" in page and "| Dan Director |" in page
+    assert "| `revision` | 1 | 2 |" in page  # front-matter changes as fields, not as prose
     assert "[`" in page and "<del>quietly</del><ins>reviewed</ins>" in page

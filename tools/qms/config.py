@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,7 @@ class Settings:
     site_name: str = "Quality Manual"
     repo_url: str | None = None
     commit_url: str | None = None
+    compare_revisions: int = 10
     policy: Policy = field(default_factory=Policy)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -63,8 +66,15 @@ class Settings:
     def catalogue_dirs(self) -> tuple[Path, ...]:
         return (self.root / "catalogues",)
 
+    @cached_property
+    def _root_prefix(self) -> str:
+        return str(self.root.resolve()) + os.sep
+
     def rel(self, path: Path) -> str:
         """A path as shown to users: relative to the project root, with forward slashes."""
+        text = str(path)
+        if text.startswith(self._root_prefix):  # the common case: no filesystem calls
+            return text[len(self._root_prefix):].replace(os.sep, "/")
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
@@ -139,6 +149,7 @@ def load_settings(config_file: Path | None = None, mkdocs_config: dict | None = 
         site_name=str(raw.get("site_name") or "Quality Manual"),
         repo_url=(str(raw["repo_url"]).rstrip("/") if raw.get("repo_url") else None),
         commit_url=qms.get("commit_url"),
+        compare_revisions=int(qms.get("compare_revisions", 10)),
         policy=policy,
         raw=qms,
     )

@@ -17,6 +17,11 @@ MACRO_KINDS = ("term", "clause", "doc", "record_type")
 _REFERENCE = re.compile(
     r"\{\{-?\s*(?P<kind>term|clause|doc|record_type)\s*\(\s*(?P<q>['\"])(?P<value>(?:(?!(?P=q)).)*)(?P=q)"
 )
+# A whole macro call with literal arguments: {{ term('audits') }}, {{ doc('QP-07', 'the procedure') }}
+MACRO_CALL = re.compile(
+    r"\{\{-?\s*(?P<kind>term|clause|doc|record_type)\s*\(\s*(?P<q>['\"])(?P<value>(?:(?!(?P=q))[^\n])*)(?P=q)"
+    r"\s*(?:,\s*(?P<q2>['\"])(?P<text>(?:(?!(?P=q2))[^\n])*)(?P=q2)\s*)?\)\s*-?\}\}"
+)
 _INTERVAL = re.compile(r"^(\d+) (month|months|year|years)$")
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .history import Change, History
+from .yamlio import YAMLSyntaxProblem, load, split_front_matter
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.U)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n+")
@@ -129,30 +130,72 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").replace("{", "&#123;").replace("}", "&#125;")
 
 
+def _front_matter(text: str) -> tuple[dict, str]:
+    """The front matter (as data, {} when unreadable) and the body of a document version."""
+    fm = split_front_matter(text or "")
+    if not fm.present:
+        return {}, text or ""
+    try:
+        data = load(fm.yaml_text or "") or {}
+    except YAMLSyntaxProblem:
+        return {"(front matter)": fm.yaml_text}, fm.body
+    return (data if isinstance(data, dict) else {}), fm.body
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def field_changes(old_text: str, new_text: str) -> list[tuple[str, str, str]]:
+    """(field, before, after) for every front-matter field that differs between two versions."""
+    old, _ = _front_matter(old_text)
+    new, _ = _front_matter(new_text)
+    keys = list(dict.fromkeys([*new, *old]))
+    return [(k, _value(old.get(k)), _value(new.get(k))) for k in keys if old.get(k) != new.get(k)]
+
+
+def body_redline(old_text: str, new_text: str, context: int = 1) -> str:
+    """The redline HTML of the bodies (front matter left out) of two document versions."""
+    _, old_body = _front_matter(old_text or "")
+    _, new_body = _front_matter(new_text or "")
+    return redline(old_body, new_body, context)[0]
+
+
 def compare_page(doc_id: str, title: str, change: Change, old_text: str | None, new_text: str | None,
-                 commit_url: str | None = None, context: int = 1) -> str:
-    """A Markdown page showing what `change` did to a document: who, when, why, and the redline."""
+                 commit_url: str | None = None, context: int = 1, redline_block: str | None = None) -> str:
+    """A Markdown page showing what `change` did to a document: who, when, why, the changed
+    document-control fields and the word-by-word redline of the text."""
     old_rev = change.previous_revision or "—"
     new_rev = change.revision or ("withdrawn" if change.status == "D" else "—")
     commit = f"[`{change.short}`]({commit_url})" if commit_url else f"`{change.short}`"
-    rows = [
-        ("Revision", f"{old_rev} → {new_rev}"),
-        ("Date", change.date),
-        ("Change", _cell(change.summary) + (f" ({change.pr})" if change.pr else "")),
-        ("Author", _cell(change.author) or "—"),
-        ("Approved by", _cell(", ".join(change.approved_by)) or "none recorded"),
-        ("Commit", commit),
-        ("Signature", change.signature_text),
-    ]
+    facts = {
+        "Revision": f"{old_rev} → {new_rev}",
+        "Date": change.date,
+        "Change": _cell(change.summary) + (f" ({change.pr})" if change.pr else ""),
+        "Author": _cell(change.author) or "—",
+        "Approved by": _cell(", ".join(change.approved_by)) or "none recorded",
+        "Commit": commit,
+        "Signature": change.signature_text,
+    }
     if change.old_path:
-        rows.append(("Moved", f"`{_cell(change.old_path)}` → `{_cell(change.path)}`"))
+        facts["Moved"] = f"`{_cell(change.old_path)}` → `{_cell(change.path)}`"
     lines = [f"# {_cell(doc_id)} {_cell(title)}: revision {new_rev}", "",
-             "| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows), ""]
+             "| " + " | ".join(facts) + " |", "|" + "---|" * len(facts), "| " + " | ".join(facts.values()) + " |", ""]
     if change.status != "A" and change.content_changed and not change.revision_bumped:
         lines += ["!!! warning \"Content changed without a revision bump\"",
                   f"    The text changed but the revision stayed {old_rev}.", ""]
-    html_block, _stats = redline(old_text or "", new_text or "", context)
-    lines += [html_block, ""]
+    fields = field_changes(old_text or "", new_text or "")
+    if fields and change.status not in ("A", "D"):
+        lines += ["## Document control fields", "", "| Field | Before | After |", "|---|---|---|",
+                  *(f"| `{_cell(k)}` | {_cell(a)} | {_cell(b)} |" for k, a, b in fields), ""]
+    html_block = redline_block if redline_block is not None else body_redline(old_text or "", new_text or "", context)
+    lines += ["## Text", "", html_block, ""]
     return "\n".join(lines)
 
 

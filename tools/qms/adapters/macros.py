@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, NoReturn
 
+from ..render.links import resolve_literal_calls
 from ..sandbox import describe, sandboxed
 from ..yamlio import split_front_matter
 from . import mkdocs as hooks
@@ -49,11 +50,14 @@ def define_env(env: Any) -> None:
 
 
 def on_pre_page_macros(env: Any) -> None:
-    """Before each page renders, make sure the Jinja environment is the sandbox, reporting for this page."""
+    """Before each page renders: resolve literal macro calls, and make sure Jinja is the sandbox."""
     box = sandboxed(env._env)  # noqa: SLF001 - mkdocs-macros has no public setter
     env._env = box  # noqa: SLF001
     file = env.page.file
-    path = hooks.state().settings.rel(Path(file.abs_src_path)) if file.abs_src_path else file.src_uri
+    st = hooks.state()
+    path = st.settings.rel(Path(file.abs_src_path)) if file.abs_src_path else file.src_uri
+    if st.linker is not None:
+        env.markdown = resolve_literal_calls(st.linker, env.markdown, file.src_uri, path)
     first_body_line = _body_line(file.abs_src_path)
 
     def stop(exc: BaseException, line: int) -> NoReturn:

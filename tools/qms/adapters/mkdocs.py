@@ -29,6 +29,7 @@ from ..render.links import Linker
 log = logging.getLogger("mkdocs.plugins.qms")
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
+THEME_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "theme"
 CSS_URI = "assets/qms/qms.css"
 
 SECTION_TITLES = {
@@ -88,6 +89,8 @@ def on_config(config: Any) -> Any:
     _state = BuildState(load_settings(Path(config.config_file_path), mkdocs_config=mkdocs_config))
     if CSS_URI not in config.extra_css:
         config.extra_css.append(CSS_URI)
+    if str(THEME_TEMPLATES) not in config.theme.dirs:  # qms-lite.html, for generated pages in bulk
+        config.theme.dirs.append(str(THEME_TEMPLATES))
     # Material shows a page's `status:` in the navigation; describe the two that need attention.
     config.extra.setdefault("status", {}).update({k: v for k, v in STATUS_LABELS.items()
                                                   if k not in config.extra["status"]})

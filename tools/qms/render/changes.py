@@ -8,13 +8,14 @@ from ..changecontrol import FLAG_TEXT, audit_trail, flags_for
 from ..documents import Document
 from ..history import Change, History
 from ..project import Project
-from ..redline import REDLINE_CSS, compare_page
+from ..cache import DiskCache
+from ..redline import REDLINE_CSS, body_redline, compare_page
 from . import paths
 from .pages import WIDE_HEADER
 
 CHANGES_DIR = "changes"
 AUDIT_TRAIL = f"{CHANGES_DIR}/index.md"
-HEADER = "---\nrender_macros: false\nsearch:\n  exclude: true\nhide:\n  - toc\n---\n"
+HEADER = "---\nrender_macros: false\ntemplate: qms-lite.html\nsearch:\n  exclude: true\n---\n"
 
 
 def _cell(text: str) -> str:
@@ -100,23 +101,50 @@ def revision_table(project: Project, history: History, doc: Document) -> str:
         out.append("No committed revision yet.\n")
         return "\n".join(out) + "\n</div>\n"
     out.append("| Revision | Effective | Change | Author | Approved by | Commit | |\n|---|---|---|---|---|---|---|")
+    with_page = set(compared(project, history, doc))
     for change in changes:
         rev = change.revision or ("withdrawn" if change.status == "D" else "—")
-        compare = paths.relative(compare_uri(doc, change), doc.src_uri)
         url = commit_link(project, history, change)
         commit = f"[`{change.short}`]({url})" if url else f"`{change.short}`"
         summary = _cell(change.summary) + (f" ({change.pr})" if change.pr else "")
-        out.append(f"| **{_cell(rev)}** | {change.date} | [{summary}]({compare} \"What changed\") | "
+        if change in with_page:
+            summary = f'[{summary}]({paths.relative(compare_uri(doc, change), doc.src_uri)} "What changed")'
+        out.append(f"| **{_cell(rev)}** | {change.date} | {summary} | "
                    f"{_cell(change.author)} | {_cell(', '.join(change.approved_by)) or '—'} | {commit} | "
                    f"{_flags(change)} |")
-    out.append("\nSelect a change to see what it changed, word by word.\n\n</div>\n")
+    note = "Select a change to see what it changed, word by word."
+    if len(with_page) < len(changes):
+        note += (f" Comparisons are published for the {len(with_page)} most recent changes; older ones are in the "
+                 "git history (`qms history " + doc.id + "`).")
+    out.append(f"\n{note}\n\n</div>\n")
     return "\n".join(out)
 
 
+def compared(project: Project, history: History, doc: Document) -> list[Change]:
+    """The changes of a document that get a compare page: the newest `compare_revisions` (0: all)."""
+    changes = history.for_path(doc.path)
+    limit = project.settings.compare_revisions
+    return changes[:limit] if limit else changes
+
+
 def compare_pages(project: Project, history: History) -> dict[str, str]:
-    """A redline page for every change of every controlled document (all versions read in one batch)."""
-    docs = list(project.documents.values())
-    per_doc = [(doc, history.for_path(doc.path)) for doc in docs]
+    """A redline page for the recent changes of every controlled document.
+
+    Versions are read from git in one batch, and redlines are cached by the pair of blob ids
+    (which never change), so a rebuild only compares what is new.
+    """
+    cache = DiskCache(project.settings.root, "redlines")
+    per_doc = [(doc, compared(project, history, doc)) for doc in project.documents.values()]
+    todo: dict[Change, str] = {}
+    blocks: dict[Change, str] = {}
+    for _, changes in per_doc:
+        for change in changes:
+            key = f"{change.previous_blob}:{change.blob}"
+            cached = cache.get(key)
+            if cached is None:
+                todo[change] = key
+            else:
+                blocks[change] = cached
     blobs = {b for _, changes in per_doc for c in changes for b in (c.blob, c.previous_blob) if b}
     texts = history.texts(blobs) if blobs else {}
     pages = {}
@@ -124,7 +152,11 @@ def compare_pages(project: Project, history: History) -> dict[str, str]:
         for change in changes:
             old = texts.get(change.previous_blob or "") or ""
             new = texts.get(change.blob or "") or ""
-            body = compare_page(doc.id, doc.title, change, old, new, commit_link(project, history, change))
+            if change not in blocks:
+                blocks[change] = body_redline(old, new)
+                cache.put(todo[change], blocks[change])
+            body = compare_page(doc.id, doc.title, change, old, new, commit_link(project, history, change),
+                                redline_block=blocks[change])
             back = paths.relative(doc.src_uri, compare_uri(doc, change))
             pages[compare_uri(doc, change)] = (HEADER + body + f"\n\n[← Back to {_cell(doc.label)}]({back})\n")
     return pages
@@ -151,7 +183,7 @@ def audit_trail_page(project: Project, history: History) -> str:
         doc = by_id.get(row.doc_id or "")
         change_uri = None
         if doc is not None:
-            change = next((c for c in history.for_path(doc.path) if c.commit == row.commit), None)
+            change = next((c for c in compared(project, history, doc) if c.commit == row.commit), None)
             change_uri = compare_uri(doc, change) if change else None
         doc_cell = f"[{row.doc_id}]({paths.relative(doc.src_uri, AUDIT_TRAIL)})" if doc else _cell(row.doc_id or row.path)
         rev = f"{row.previous_revision or '—'} → {row.revision or '—'}" if row.previous_revision != row.revision \

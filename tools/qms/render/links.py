@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..checks import reference_problem
+from ..documents import MACRO_CALL
 from ..problems import Problem
 from ..project import Project
 from . import paths
@@ -66,3 +68,28 @@ class Linker:
         clauses = ", ".join(rtype.clauses)
         tip = _title(f"Record type {rtype.id}: required by {self.project.standard.short} {clauses}")
         return f'[{_label(text or rtype.title)}]({url} "{tip}"){{ .qms-record }}', None
+
+
+def resolve_literal_calls(linker: Linker, markdown: str, from_uri: str, path: str) -> str:
+    """Replace macro calls with literal arguments by their links, before any template engine runs.
+
+    Calls that do not resolve are left in place, so the template pass reports them as usual.
+    Most pages then hold no template syntax at all, which makes their rendering cheap.
+    """
+    if "{{" not in markdown:
+        return markdown
+
+    def replace(expression: re.Match[str]) -> str:
+        match = MACRO_CALL.fullmatch(expression.group(0))  # only an expression that is one call, nothing more
+        if match is None:
+            return expression.group(0)
+        method = getattr(linker, match.group("kind"))
+        link, problem = method(match.group("value"), match.group("text"), from_uri, path)
+        return expression.group(0) if problem is not None else link
+
+    parts = _RAW_BLOCK.split(markdown)  # odd items are {% raw %} blocks: shown as written
+    return "".join(part if i % 2 else _EXPRESSION.sub(replace, part) for i, part in enumerate(parts))
+
+
+_RAW_BLOCK = re.compile(r"(\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\})", re.S)
+_EXPRESSION = re.compile(r"\{\{(?:(?!\}\}).)*\}\}")  # one {{ ... }} on one line, up to its first }}
