@@ -25,8 +25,14 @@ test: setup ## run the test suite
 serve: setup ## live preview on http://127.0.0.1:8000 (watches procedures/, records/, records_schema/, macros.py)
 	$(BIN)/mkdocs serve
 
+pdf: site ## the manual as PDF: site/pdf/quality-manual.pdf and site/pdf/documents/ID.pdf (WeasyPrint, no browser)
+	$(BIN)/qms pdf --site site
+
 check: setup ## validate documents, references and records
 	$(BIN)/qms check
+
+bench: setup ## build, history and check costs on synthetic companies, against plain MkDocs (bench-output/)
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf site .pytest_cache test-output
