@@ -1,0 +1,1 @@
+"""Benchmarks: a synthetic company quality system (`bench.generate`) and the measurements (`bench.run`)."""
