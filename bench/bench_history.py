@@ -134,7 +134,7 @@ def main() -> int:
             history_module.clear_cache()
             load_history(repo, FOLDERS, use_cache=False)
 
-        load_history(repo, FOLDERS)  # fill .qms-cache/ for the warm timings
+        load_history(repo, FOLDERS)  # fill the cache folder for the warm timings
 
         def warm_disk() -> None:
             history_module.clear_cache()
@@ -153,7 +153,7 @@ def main() -> int:
         print(f"git log --name-status (plain, all parents)          {t_plain * 1000:8.1f} ms")
         print(f"git log --first-parent -M --name-status (same walk) {t_walk * 1000:8.1f} ms")
         print(f"load_history, cold (no cache)                       {t_cold * 1000:8.1f} ms  ({changes} changes)")
-        print(f"load_history, from .qms-cache/ on disk              {t_disk * 1000:8.1f} ms")
+        print(f"load_history, from the cache folder on disk         {t_disk * 1000:8.1f} ms")
         print(f"load_history, in memory (mkdocs serve rebuild)      {t_memory * 1000:8.1f} ms")
         ratio = t_cold / t_plain
         print(f"ratio cold / plain log: {ratio:.2f} (target <= 3)")

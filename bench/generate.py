@@ -705,7 +705,7 @@ def static_files(names: Names) -> dict[str, str]:
         **shims,
         "organization.yaml": (ROOT / "organization.yaml").read_text(encoding="utf-8").replace(
             "Aldwick Precision Engineering Ltd", COMPANY),
-        ".gitignore": "site/\n.qms-cache/\n__pycache__/\n",
+        ".gitignore": "site/\n__pycache__/\n",
         "docs/_includes/.gitkeep": "",
     }
     for path in sorted((ROOT / "records_schema").glob("*" + SCHEMA_SUFFIX)):

@@ -6,12 +6,15 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every test run gets its own cache folder (history, redlines, record validation), also for subprocesses.
+os.environ.setdefault("QMS_CACHE_DIR", tempfile.mkdtemp(prefix="qms-cache-tests-"))
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 
@@ -71,7 +74,7 @@ def page(site: Path, src: str) -> str:
 def copy_example(tmp_path: Path) -> Path:
     """A copy of the example company's sources (no git history) to break on purpose."""
     target = tmp_path / "example"
-    ignore = shutil.ignore_patterns(".git", ".venv", "site", "tests", "*.egg-info", "__pycache__", ".qms-cache",
+    ignore = shutil.ignore_patterns(".git", ".venv", "site", "tests", "*.egg-info", "__pycache__",
                                     "test-output", "bench-output", "tools")
     shutil.copytree(ROOT, target, ignore=ignore)
     # the hooks shim lives inside the engine package in this repository

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from qms.cache import cache_dir
 from qms import history as history_module
 from qms.history import front_matter_keys, load_history, web_url
 from qms.problems import QMSError
@@ -292,7 +293,8 @@ def test_history_is_cached_by_head(repo: Repo, monkeypatch: pytest.MonkeyPatch) 
     repo.write("procedures/QP-01.md", doc("QP-01", "1"))
     repo.commit("Add")
     first = load_history(repo.path, FOLDERS)
-    assert list((repo.path / ".qms-cache").glob("history-*.json"))
+    assert list(cache_dir(repo.path).glob("history-*.json"))
+    assert not (repo.path / ".qms-cache").exists()  # caches never live in the work tree
 
     def fail(*_args: object) -> None:
         raise AssertionError("recomputed although HEAD did not move")
@@ -300,7 +302,7 @@ def test_history_is_cached_by_head(repo: Repo, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(history_module, "_compute", fail)
     assert load_history(repo.path, FOLDERS).changes == first.changes  # in memory
     history_module.clear_cache()
-    assert load_history(repo.path, FOLDERS).changes == first.changes  # from .qms-cache/
+    assert load_history(repo.path, FOLDERS).changes == first.changes  # from the cache folder
     monkeypatch.undo()
 
     repo.write("procedures/QP-01.md", doc("QP-01", "2", "New."))

@@ -102,3 +102,17 @@ def test_manual_outside_git_builds_and_says_there_is_no_history(new_project: Pat
     result = mkdocs_build(plain)
     assert result.returncode == 0, result.output
     assert "not in a git repository" in page(plain / "site", QP)
+
+
+def test_build_writes_nothing_into_the_repository_but_the_site(new_project: Path):
+    """Caches live outside the work tree, so a pull request cannot plant cache entries the build would trust."""
+    repo = new_project
+    commit_all(repo, "Import the quality manual", "2026-01-05T09:00:00")
+    bump(repo, "1", "2", "\nMore.\n")
+    commit_all(repo, "Second revision", "2026-02-05T09:00:00")
+    before = set(p.relative_to(repo) for p in repo.rglob("*") if ".git" not in p.parts)
+    for _ in range(2):  # cold, then warm from the caches
+        assert mkdocs_build(repo).returncode == 0
+    assert run(["qms", "check"], cwd=repo).returncode == 0
+    after = set(p.relative_to(repo) for p in repo.rglob("*") if ".git" not in p.parts and "site" not in p.parts)
+    assert after - before == set()

@@ -1,8 +1,12 @@
-"""A small content-addressed disk cache under `.qms-cache/` for results that never go stale.
+"""Disk caches for results that never go stale, kept OUTSIDE the repository.
 
-Keys are derived from immutable inputs (git blob ids, file size and mtime plus a schema digest),
-so an entry is either right or never looked up again; nothing needs invalidating. A read-only
-checkout simply runs without the cache.
+Keys are derived from immutable inputs (git blob ids, HEAD, file size and mtime plus a schema
+digest), so an entry is either right or never looked up again; nothing needs invalidating.
+
+The caches live in `$QMS_CACHE_DIR`, else `$XDG_CACHE_HOME/qms`, else `~/.cache/qms`, in a folder
+per project. Never inside the work tree: a pull request could otherwise commit cache files and
+have the build publish forged redlines or approvals. Where no cache folder can be written, the
+engine runs without one, only slower.
 """
 
 from __future__ import annotations
@@ -15,14 +19,19 @@ from pathlib import Path
 from . import __version__
 
 log = logging.getLogger(__name__)
-CACHE_DIR = ".qms-cache"
+def cache_dir(root: Path) -> Path:
+    """The cache folder of the project at `root` (see the module docstring for where it is)."""
+    base = os.environ.get("QMS_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "qms")
+    digest = hashlib.sha1(str(Path(root).resolve()).encode()).hexdigest()[:16]
+    return Path(base) / f"{Path(root).resolve().name}-{digest}"
 
 
 class DiskCache:
-    """Text values by key, one file per entry, in `<root>/.qms-cache/<name>/`."""
+    """Text values by key, one file per entry, in `<cache_dir(root)>/<name>/`."""
 
     def __init__(self, root: Path, name: str):
-        self.folder = root / CACHE_DIR / name
+        self.folder = cache_dir(root) / name
         self._writable = True
 
     def _path(self, key: str) -> Path:

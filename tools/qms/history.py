@@ -28,11 +28,11 @@ from typing import Callable, Iterable, Iterator, Sequence
 import git
 
 from . import yamlio
+from .cache import cache_dir
 from .problems import Problem, QMSError
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR = ".qms-cache"
 CACHE_VERSION = 1
 
 APPROVAL_TRAILERS = ("approved-by", "reviewed-by")
@@ -813,7 +813,7 @@ def _dirty(repo: GitRepo, folders: Sequence[str]) -> frozenset[str]:
 
 def _cache_file(root: Path, key: tuple) -> Path:
     digest = hashlib.blake2b(repr((key[0], key[1], key[3])).encode(), digest_size=8).hexdigest()
-    return root / CACHE_DIR / f"history-{digest}.json"
+    return cache_dir(root) / f"history-{digest}.json"
 
 
 def _read_disk_cache(root: Path, key: tuple):  # noqa: ANN202
@@ -834,7 +834,7 @@ def _write_disk_cache(root: Path, key: tuple, cached: tuple) -> None:
     data = {"key": list(key), "order": order, "remote": remote,
             "changes": {p: [_change_to_json(c) for c in chain] for p, chain in changes.items()}}
     try:
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data), encoding="utf-8")
         os.replace(tmp, path)
@@ -857,5 +857,5 @@ def _change_from_json(data: dict) -> Change:
 
 
 def clear_cache() -> None:
-    """Forget the in-memory history (the files under .qms-cache/ are keyed by HEAD and stay valid)."""
+    """Forget the in-memory history (the cache files are keyed by HEAD and stay valid)."""
     _MEMORY.clear()

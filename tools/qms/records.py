@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import copy
 import difflib
+import hashlib
+import json
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from jsonschema import Draft202012Validator
 
-from . import yamlio
+from . import __version__, yamlio
+from .cache import cache_dir
 from .catalogue import RequiredInformation, Standard
 from .problems import Problem, QMSError
 from .schema import Schema, field_name, load_schema, validate
@@ -133,9 +137,16 @@ class Record:
     path: str
     data: dict = field(compare=False)
     text: str = field(default="", compare=False, repr=False)  # the YAML, for line numbers
+    source: Path | None = field(default=None, compare=False, repr=False)  # read for line numbers when text is ""
 
     def line_of(self, path: list[str | int]) -> int:
-        return yamlio.line_of(self.text, path) if self.text else 0
+        text = self.text
+        if not text and self.source is not None:
+            try:
+                text = yamlio.read_text(self.source)
+            except (OSError, UnicodeDecodeError):
+                return 0
+        return yamlio.line_of(text, path) if text else 0
 
 
 @dataclass
@@ -390,17 +401,70 @@ def check_record_text(rtype: RecordType, text: str, display: str, stem: str) -> 
         return None, [Problem(display, 1, "a record must be a YAML mapping of 'field: value' lines")]
     problems = validate(rtype.schema, data, text, display)
     rid = data.get("id")
-    record = Record(str(rid) if isinstance(rid, (str, int)) else stem, rtype.id, display, data, text)
+    record = Record(_record_id(data, stem), rtype.id, display, data, text)
     if isinstance(rid, (str, int)) and str(rid) != stem:
         problems.append(Problem(display, record.line_of(["id"]),
                                 f"id: '{rid}' must equal the file name '{stem}' (rename the file or fix the id)"))
     return record, problems
 
 
-def _record_files(folder: Path) -> list[Path]:
-    """YAML files below a type folder, sorted, skipping hidden files and folders."""
-    return sorted(p for p in folder.rglob("*") if p.suffix in RECORD_SUFFIXES and p.is_file()
-                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+def _record_files(folder: Path) -> list[tuple[Path, os.stat_result]]:
+    """YAML files below a type folder with their stat, sorted, skipping hidden files and folders."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if not name.startswith(".") and os.path.splitext(name)[1] in RECORD_SUFFIXES:
+                path = Path(dirpath, name)
+                found.append((path, path.stat()))
+    return sorted(found)
+
+
+class _ValidationCache:
+    """Parsed data and schema problems of each record file, reused while the file and its schema are unchanged.
+
+    One JSON file (records.json in the project's cache folder, see qms.cache); an entry is keyed by the file's size and modification
+    time and by a digest of its type's schema, so a stale entry is never used.
+    """
+
+    def __init__(self, root: Path):
+        self.path = cache_dir(root) / "records.json"
+        self.changed = False
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            self.entries: dict = data["entries"] if data.get("version") == __version__ else {}
+        except (OSError, ValueError, KeyError, TypeError):
+            self.entries = {}
+
+    @staticmethod
+    def key(stat: os.stat_result, schema_digest: str) -> list:
+        return [stat.st_size, stat.st_mtime_ns, schema_digest]
+
+    def get(self, display: str, key: list) -> tuple[dict | None, list[Problem]] | None:
+        entry = self.entries.get(display)
+        if entry is None or entry["key"] != key:
+            return None
+        return entry["data"], [Problem(display, line, message, severity) for line, message, severity in entry["problems"]]
+
+    def put(self, display: str, key: list, data: dict | None, problems: list[Problem]) -> None:
+        self.entries[display] = {"key": key, "data": data,
+                                 "problems": [[p.line, p.message, p.severity] for p in problems]}
+        self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f"records.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"version": __version__, "entries": self.entries}), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:  # a read-only checkout works, only slower
+            log.debug("record cache not written: %s", exc)
+
+
+def _schema_digest(rtype: RecordType) -> str:
+    return hashlib.sha1(json.dumps(rtype.schema.data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def read_records(project: Project, types: dict[str, RecordType], broken: set[str]) -> tuple[list[Record], list[Record], list[Problem]]:
@@ -413,6 +477,7 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
     if not folder.is_dir():
         return valid, invalid, problems
     seen: dict[str, Record] = {}
+    cache = _ValidationCache(settings.root)
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith("."):
             continue
@@ -429,14 +494,24 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
                                     f"{_did_you_mean(entry.name, types)}: there is no "
                                     f"{settings.rel(settings.schema_dir)}/{entry.name}{SCHEMA_SUFFIX}"))
             continue
-        for path in _record_files(entry):
+        digest = _schema_digest(rtype)
+        for path, stat in _record_files(entry):
             display = settings.rel(path)
-            try:
-                text = yamlio.read_text(path)
-            except UnicodeDecodeError as exc:
-                problems.append(Problem(display, 0, f"not UTF-8 text ({exc.reason}): save the file as UTF-8"))
-                continue
-            record, found = check_record_text(rtype, text, display, path.stem)
+            key = cache.key(stat, digest)
+            hit = cache.get(display, key)
+            if hit is not None:
+                data, found = hit
+                record = None if data is None else Record(_record_id(data, path.stem), rtype.id, display, data,
+                                                          source=path)
+            else:
+                try:
+                    text = yamlio.read_text(path)
+                except UnicodeDecodeError as exc:
+                    problems.append(Problem(display, 0, f"not UTF-8 text ({exc.reason}): save the file as UTF-8"))
+                    continue
+                record, found = check_record_text(rtype, text, display, path.stem)
+                cache.put(display, key, None if record is None else record.data, found)
+                found = list(found)
             if record is not None and record.id in seen:
                 found.append(Problem(display, record.line_of(["id"]),
                                      f"id: '{record.id}' is already used by {seen[record.id].path}"))
@@ -445,7 +520,13 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
                 continue
             seen.setdefault(record.id, record)
             (invalid if found else valid).append(record)
+    cache.save()
     return valid, invalid, problems
+
+
+def _record_id(data: dict, stem: str) -> str:
+    rid = data.get("id")
+    return str(rid) if isinstance(rid, (str, int)) else stem
 
 
 def revision_key(revision: str) -> tuple:

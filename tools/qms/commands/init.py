@@ -45,7 +45,7 @@ def create(directory: Path, company: str, today: dt.date) -> list[Path]:
         target.write_text(text, encoding="utf-8")
         written.append(target)
     (directory / "records").mkdir(exist_ok=True)
-    (directory / ".gitignore").write_text("site/\n.venv/\n__pycache__/\n.qms-cache/\n", encoding="utf-8")
+    (directory / ".gitignore").write_text("site/\n.venv/\n__pycache__/\n", encoding="utf-8")
     return written
 
 
