@@ -12,6 +12,7 @@ engine runs without one, only slower.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from pathlib import Path
@@ -56,3 +57,38 @@ class DiskCache:
         except OSError as exc:
             self._writable = False
             log.debug("cache %s not writable: %s", self.folder, exc)
+
+
+class JsonStore:
+    """Values by name in one JSON file of the cache folder; an entry is used only while its key matches.
+
+    For many small results (one per record or document): one read at start, one write at the end.
+    """
+
+    def __init__(self, root: Path, name: str):
+        self.path = cache_dir(root) / f"{name}.json"
+        self.changed = False
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            self.entries: dict = data["entries"] if data.get("version") == __version__ else {}
+        except (OSError, ValueError, KeyError, TypeError):
+            self.entries = {}
+
+    def get(self, name: str, key: object) -> object | None:
+        entry = self.entries.get(name)
+        return entry["value"] if entry is not None and entry["key"] == key else None
+
+    def put(self, name: str, key: object, value: object) -> None:
+        self.entries[name] = {"key": key, "value": value}
+        self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f"{self.path.stem}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"version": __version__, "entries": self.entries}), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:  # a read-only home: runs without the cache, only slower
+            log.debug("cache %s not written: %s", self.path, exc)

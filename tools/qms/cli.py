@@ -20,9 +20,29 @@ COMMAND_MODULES = (
     "record",
     "reports",
 )
+# Which module registers each subcommand, so a run imports only what it needs.
+MODULE_OF = {
+    "check": "check", "export": "export", "init": "init", "pdf": "pdf",
+    "history": "history", "audit-trail": "history", "diff": "history",
+    "new": "record", "record": "record",
+    "gap": "reports", "review-due": "reports", "review-done": "reports", "tasks": "reports",
+    "audit-checklist": "reports", "review-pack": "reports",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_of(argv: list[str]) -> str | None:
+    """The subcommand named in argv (after the global options), if any."""
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-f", "--config-file"):
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with `argv`, only the module of the command it names is imported (for speed)."""
     parser = argparse.ArgumentParser(
         prog="qms",
         description="Quality manual engine: check, export and report on an ISO 9001 quality system kept in git.",
@@ -31,13 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-f", "--config-file", type=Path, default=None,
                         help="mkdocs.yml of the quality manual (default: found from the current folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    wanted = MODULE_OF.get(_command_of(argv) or "") if argv is not None else None
+    for name in COMMAND_MODULES if wanted is None else (wanted,):
         importlib.import_module(f"qms.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

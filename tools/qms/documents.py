@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from . import yamlio
+from .cache import JsonStore
 from .problems import Problem
 from .schema import Schema, validate
 
@@ -125,10 +127,12 @@ def _key_lines(yaml_text: str, offset: int) -> dict[str, int]:
     return lines
 
 
-def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlled: bool) -> tuple[Page | None, list[Problem]]:
+def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlled: bool,
+              cache: JsonStore | None = None) -> tuple[Page | None, list[Problem]]:
     """Read one Markdown file; a file in a controlled folder must carry valid front matter.
 
-    Returns the page (None when it cannot be read) and the problems found in it.
+    Returns the page (None when it cannot be read) and the problems found in it. With a cache, the
+    parsed and validated front matter is reused while its text and the schema are unchanged.
     """
     try:
         text = yamlio.read_text(abs_path)
@@ -142,20 +146,33 @@ def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlle
                 path, 1, "no front matter: a controlled document starts with a '---' block holding "
                          "id, title, type, revision, status, owner, clauses and review_interval")]
         return Page(path, src_uri, references), []
-    try:
-        meta = yamlio.load(fm.yaml_text) or {}
-    except yamlio.YAMLSyntaxProblem as exc:
-        return Page(path, src_uri, references), [Problem(path, exc.line + 1 if exc.line else 1,
-                                                         f"front matter: {exc.message}")]
-    if not isinstance(meta, dict):
-        return Page(path, src_uri, references), [Problem(path, 2, "front matter must be a mapping of key: value lines")]
-    if not controlled and "id" not in meta:
-        return Page(path, src_uri, references), []
-    problems = validate(schema, meta, fm.yaml_text or "", path, line_offset=1)
-    if problems:
+    yaml_text = fm.yaml_text or ""
+    key = [hashlib.sha1(yaml_text.encode()).hexdigest(), schema.digest, controlled]
+    hit = cache.get(path, key) if cache is not None else None
+    if isinstance(hit, dict):
+        meta = hit["meta"]
+        problems = [Problem(path, line, message, severity) for line, message, severity in hit["problems"]]
+    else:
+        meta, problems = _front_matter(yaml_text, schema, path, controlled)
+        if cache is not None:
+            cache.put(path, key, {"meta": meta, "problems": [[p.line, p.message, p.severity] for p in problems]})
+    if problems or meta is None:
         return Page(path, src_uri, references), problems
-    document = _document(meta, path, src_uri, _key_lines(fm.yaml_text or "", 1))
+    document = _document(meta, path, src_uri, _key_lines(yaml_text, 1))
     return Page(path, src_uri, references, document), []
+
+
+def _front_matter(yaml_text: str, schema: Schema, path: str, controlled: bool) -> tuple[dict | None, list[Problem]]:
+    """Parse and validate front matter: (meta of a controlled document or None, problems)."""
+    try:
+        meta = yamlio.load(yaml_text) or {}
+    except yamlio.YAMLSyntaxProblem as exc:
+        return None, [Problem(path, exc.line + 1 if exc.line else 1, f"front matter: {exc.message}")]
+    if not isinstance(meta, dict):
+        return None, [Problem(path, 2, "front matter must be a mapping of key: value lines")]
+    if not controlled and "id" not in meta:
+        return None, []
+    return meta, validate(schema, meta, yaml_text, path, line_offset=1)
 
 
 def _document(meta: dict, path: str, src_uri: str, lines: dict[str, int]) -> Document:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import catalogue
 from .catalogue import Standard, Vocabulary
+from .cache import JsonStore
 from .config import Settings
 from .documents import Document, Page, iter_markdown, read_page
 from .organization import Organization, load_organization
@@ -116,16 +117,18 @@ def load_pages(settings: Settings, schema: Schema) -> tuple[list[Page], list[Pro
     """Every Markdown page in procedures/ (all controlled) and docs/ (controlled when it has an id)."""
     pages: list[Page] = []
     problems: list[Problem] = []
+    cache = JsonStore(settings.root, "front-matter")
     folders = [(settings.procedures_dir, True, "procedures")]
     folders.append((settings.docs_dir, False, ""))
     for folder, controlled, prefix in folders:
         for abs_path in iter_markdown(folder):
             rel_in_folder = abs_path.relative_to(folder).as_posix()
             src_uri = f"{prefix}/{rel_in_folder}" if prefix else rel_in_folder
-            page, found = read_page(abs_path, settings.rel(abs_path), src_uri, schema, controlled)
+            page, found = read_page(abs_path, settings.rel(abs_path), src_uri, schema, controlled, cache)
             problems.extend(found)
             if page is not None:
                 pages.append(page)
+    cache.save()
     return pages, problems
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import hashlib
 import json
 import logging
 import os
@@ -22,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from jsonschema import Draft202012Validator
 
-from . import __version__, yamlio
-from .cache import cache_dir
+from . import yamlio
+from .cache import JsonStore
 from .catalogue import RequiredInformation, Standard
 from .problems import Problem, QMSError
 from .schema import Schema, field_name, load_schema, validate
@@ -420,53 +419,6 @@ def _record_files(folder: Path) -> list[tuple[Path, os.stat_result]]:
     return sorted(found)
 
 
-class _ValidationCache:
-    """Parsed data and schema problems of each record file, reused while the file and its schema are unchanged.
-
-    One JSON file (records.json in the project's cache folder, see qms.cache); an entry is keyed by the file's size and modification
-    time and by a digest of its type's schema, so a stale entry is never used.
-    """
-
-    def __init__(self, root: Path):
-        self.path = cache_dir(root) / "records.json"
-        self.changed = False
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            self.entries: dict = data["entries"] if data.get("version") == __version__ else {}
-        except (OSError, ValueError, KeyError, TypeError):
-            self.entries = {}
-
-    @staticmethod
-    def key(stat: os.stat_result, schema_digest: str) -> list:
-        return [stat.st_size, stat.st_mtime_ns, schema_digest]
-
-    def get(self, display: str, key: list) -> tuple[dict | None, list[Problem]] | None:
-        entry = self.entries.get(display)
-        if entry is None or entry["key"] != key:
-            return None
-        return entry["data"], [Problem(display, line, message, severity) for line, message, severity in entry["problems"]]
-
-    def put(self, display: str, key: list, data: dict | None, problems: list[Problem]) -> None:
-        self.entries[display] = {"key": key, "data": data,
-                                 "problems": [[p.line, p.message, p.severity] for p in problems]}
-        self.changed = True
-
-    def save(self) -> None:
-        if not self.changed:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f"records.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"version": __version__, "entries": self.entries}), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError as exc:  # a read-only checkout works, only slower
-            log.debug("record cache not written: %s", exc)
-
-
-def _schema_digest(rtype: RecordType) -> str:
-    return hashlib.sha1(json.dumps(rtype.schema.data, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def read_records(project: Project, types: dict[str, RecordType], broken: set[str]) -> tuple[list[Record], list[Record], list[Problem]]:
     """(valid records, invalid records, problems) from the records folder, one folder per type."""
     settings = project.settings
@@ -477,7 +429,7 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
     if not folder.is_dir():
         return valid, invalid, problems
     seen: dict[str, Record] = {}
-    cache = _ValidationCache(settings.root)
+    cache = JsonStore(settings.root, "records")  # parse + schema result per file, see qms.cache
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith("."):
             continue
@@ -494,13 +446,14 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
                                     f"{_did_you_mean(entry.name, types)}: there is no "
                                     f"{settings.rel(settings.schema_dir)}/{entry.name}{SCHEMA_SUFFIX}"))
             continue
-        digest = _schema_digest(rtype)
+        digest = rtype.schema.digest
         for path, stat in _record_files(entry):
             display = settings.rel(path)
-            key = cache.key(stat, digest)
+            key = [stat.st_size, stat.st_mtime_ns, digest]
             hit = cache.get(display, key)
-            if hit is not None:
-                data, found = hit
+            if isinstance(hit, dict):
+                data = hit["data"]
+                found = [Problem(display, line, message, severity) for line, message, severity in hit["problems"]]
                 record = None if data is None else Record(_record_id(data, path.stem), rtype.id, display, data,
                                                           source=path)
             else:
@@ -510,8 +463,8 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
                     problems.append(Problem(display, 0, f"not UTF-8 text ({exc.reason}): save the file as UTF-8"))
                     continue
                 record, found = check_record_text(rtype, text, display, path.stem)
-                cache.put(display, key, None if record is None else record.data, found)
-                found = list(found)
+                cache.put(display, key, {"data": None if record is None else record.data,
+                                         "problems": [[p.line, p.message, p.severity] for p in found]})
             if record is not None and record.id in seen:
                 found.append(Problem(display, record.line_of(["id"]),
                                      f"id: '{record.id}' is already used by {seen[record.id].path}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,7 @@ class Schema:
     path: str
     data: dict
     validator: Draft202012Validator
+    digest: str = ""  # of the schema's content: cached validation results are keyed by it
 
     @property
     def title(self) -> str:
@@ -47,7 +49,7 @@ def _load_schema_cached(path: Path, display: str, _mtime: int) -> Schema:
         line = yamlio.line_of(text, list(err.absolute_path))
         raise QMSError(Problem(display, line, f"not a valid JSON Schema: {err.message}"))
     validator = Draft202012Validator(data, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return Schema(display, data, validator)
+    return Schema(display, data, validator, hashlib.sha1(text.encode()).hexdigest())
 
 
 def field_name(path: list[str | int]) -> str:
