@@ -21,6 +21,9 @@ STATUS_COLOURS = {"covered": "#2e7d32", "partial": "#f9a825", "gap": "#c62828", 
 LIGHT_FILLS = {"#f9a825", "#9e9e9e"}  # fills that need dark text on them
 
 
+CHAR_W = 6.8  # average width of a character of FONT, in SVG units, for sizing label margins
+
+
 def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
@@ -174,7 +177,10 @@ def line_chart(chart_id: str, title: str, description: str, labels: Sequence[str
 def stacked_bar_chart(chart_id: str, title: str, description: str, rows: Sequence[tuple[str, Sequence[int]]],
                       categories: Sequence[str], colours: Sequence[str], x_label: str, width: int = 640) -> str:
     """Horizontal bars split into categories (e.g. clause statuses per clause group), with a legend."""
-    left, right, top, row_h, legend_h = 150, 16, 8, 24, 44
+    longest = max((len(label) for label, _ in rows), default=0)
+    left = max(60, int(CHAR_W * longest) + 14)  # room for the longest row label, which is never cut
+    right, top, row_h, legend_h = 16, 8, 24, 44
+    width = max(width, left + 320)
     height = top + row_h * len(rows) + legend_h
     plot_w = width - left - right
     total = max([sum(v) for _, v in rows] or [1]) or 1
