@@ -44,6 +44,21 @@ def mkdocs_build(project: Path, site: Path | None = None) -> Run:
     return run(["mkdocs", "build", "--strict", "-d", str(site)], cwd=project)
 
 
+@pytest.fixture
+def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No user or system git configuration (signing, log.showSignature, hooks) leaks into a test."""
+    from qms import history
+
+    home = tmp_path_factory.mktemp("home")
+    (home / ".gitconfig").write_text("")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    history.clear_cache()
+
+
 @pytest.fixture(scope="session")
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example company's manual, built once with `mkdocs build --strict`."""

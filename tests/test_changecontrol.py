@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from qms import cli
-from qms import history as history_module
 from qms.changecontrol import audit_trail, base_problems, changes_since, flags_for, judge, judge_history
 from qms.config import Policy, load_settings
 from qms.history import load_history
@@ -23,19 +22,10 @@ from qms.project import load_project
 from qms.redline import compare_page, comparisons, redline, redline_html
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.usefixtures("isolated_git")
+
 FOLDERS = ("procedures", "docs")
 NC = ("nonconformity",)
-
-
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No user or system git configuration leaks into the tests."""
-    home = tmp_path_factory.mktemp("home")
-    (home / ".gitconfig").write_text("")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    history_module.clear_cache()
 
 
 class Repo:

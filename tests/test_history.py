@@ -14,20 +14,9 @@ from qms import history as history_module
 from qms.history import front_matter_keys, load_history, web_url
 from qms.problems import QMSError
 
+pytestmark = pytest.mark.usefixtures("isolated_git")
+
 FOLDERS = ("procedures", "docs")
-
-
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No user or system git configuration (signing, log.showSignature, hooks) leaks into the tests."""
-    home = tmp_path_factory.mktemp("home")
-    (home / ".gitconfig").write_text("")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    history_module.clear_cache()
 
 
 class Repo:

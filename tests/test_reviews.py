@@ -11,27 +11,15 @@ from pathlib import Path
 import pytest
 
 from qms import cli, reviews
-from qms import history as history_module
 from qms.commands.init import create
 from qms.config import load_settings
 from qms.history import load_history
 from qms.project import Project, load_project
 
+pytestmark = pytest.mark.usefixtures("isolated_git")
+
 AS_OF = dt.date(2026, 11, 26)
 QP = "procedures/QP-01-control-of-documented-information.md"
-
-
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No user or system git configuration leaks into the tests."""
-    home = tmp_path_factory.mktemp("home")
-    (home / ".gitconfig").write_text("")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    history_module.clear_cache()
 
 
 def document(doc_id: str, interval: str = "12 months", status: str = "effective", extra: str = "") -> str:
