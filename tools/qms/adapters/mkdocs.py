@@ -1,6 +1,6 @@
 """MkDocs front end: hooks that load the quality system once per build and publish its pages.
 
-Registered in mkdocs.yml with `hooks:` (through a two-line shim file). Every problem the core finds
+Registered in mkdocs.yml with `hooks:` (through a small shim file, adapters/hooks.py). Every problem the core finds
 is logged as a MkDocs warning `path:line: message`, so `mkdocs build --strict` fails on it.
 """
 
@@ -16,14 +16,14 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 
+from ..changecontrol import controlled_folders
 from ..checks import check_all
 from ..config import Settings, load_settings
 from ..documents import Document
+from ..history import History, load_history
 from ..problems import Problem, QMSError, sort_problems
 from ..project import Project, load_project
-from ..changecontrol import controlled_folders
-from ..history import History, load_history
-from ..render import changes, docpage, pages, paths
+from ..render import changes, docpage, pages, paths, registers, reports
 from ..render.links import Linker
 
 log = logging.getLogger("mkdocs.plugins.qms")
@@ -109,9 +109,7 @@ def _load(settings: Settings) -> tuple[Project, History]:
 
 
 def extra_pages(project: Project, history: History) -> dict[str, str]:
-    """Pages beyond the core: registers of records, change control: docs path -> Markdown."""
-    from ..render import registers, reports
-
+    """Pages beyond the core: registers, change control and reports: docs path -> Markdown (or .ics)."""
     today = dt.date.today()
     return {**registers.register_pages(project, today), **changes.change_pages(project, history),
             **reports.report_pages(project, today, history)}
@@ -123,7 +121,6 @@ def on_files(files: Files, config: Any) -> Files:
     st.project, st.history = project, history = _load(st.settings)
     st.linker = Linker(project)
     st.documents_by_uri = {p.src_uri: p.document for p in project.controlled_pages if p.document is not None}
-    st.reported = set()
     problems = check_all(project, history, dt.date.today())
     st.reported = {(p.path, "static", p.message) for p in problems}
     report(problems)
