@@ -141,11 +141,15 @@ OUT = Path(os.environ["QMS_BENCH_CAPTURE"])
 
 @event_priority(-100)
 def on_files(files, config):
+    hidden = []
     for file in files:
+        if file.src_uri.endswith(".md") and not file.inclusion.is_in_nav():
+            hidden.append("/" + file.src_uri)
         if file.generated_by and not file.src_uri.endswith(".md"):
             target = OUT / "docs" / file.src_uri
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(file.content_bytes)
+    (OUT / "not_in_nav.txt").write_text("\\n".join(hidden), encoding="utf-8")
     return files
 
 
@@ -183,13 +187,16 @@ def plain_copy(root: Path, out: Path) -> Path:
         capture_config.unlink(missing_ok=True)
         shutil.rmtree(site, ignore_errors=True)
     hook.unlink()
-    import qms.adapters.mkdocs as engine
+    import qms.adapters.mkdocs as engine  # where the engine keeps its theme templates and CSS
 
     plain = re.sub(r"(?ms)^plugins:\n.*?(?=^\S)", "plugins:\n  - search\n\n", config)
     plain = re.sub(r"(?ms)^hooks:\n.*?(?=^\S)", "", plain)
     plain = re.sub(r"(?ms)^extra:\n.*\Z", "", plain)
     plain = re.sub(r"(?m)^theme:\n", f"theme:\n  custom_dir: {engine.THEME_TEMPLATES}\n", plain, count=1)
     plain += f"\nextra_css:\n  - {engine.CSS_URI}\n"
+    hidden = (out / "not_in_nav.txt").read_text(encoding="utf-8").split()
+    if hidden:  # the same navigation: pages the full build keeps out of it stay out here too
+        plain += "not_in_nav: |\n" + "".join(f"  {uri}\n" for uri in hidden)
     (out / "mkdocs.yml").write_text(plain, encoding="utf-8")
     return out
 
