@@ -17,7 +17,9 @@ from typing import Sequence
 from .history import Change, History
 from .yamlio import YAMLSyntaxProblem, load, split_front_matter
 
-_TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.U)
+# A word or a punctuation mark with the white space after it: bare white-space tokens would be so
+# frequent that difflib's matching turns quadratic on long paragraphs.
+_TOKEN = re.compile(r"\w+\s*|[^\w\s]\s*|\s+", re.U)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n+")
 
 REDLINE_CSS = """\
@@ -63,20 +65,28 @@ def _escape(text: str) -> str:
 
 
 def word_diff(old: str, new: str) -> tuple[str, int, int]:
-    """HTML of `new` with removed words of `old` in <del> and added words in <ins>; and the word counts."""
+    """HTML of `new` with removed words of `old` in <del> and added words in <ins>; and the word counts.
+
+    Words are matched without the white space after them, and unchanged runs keep the new spacing.
+    """
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    keys_a = [t.rstrip() or " " for t in a]
+    keys_b = [t.rstrip() or " " for t in b]
     out: list[str] = []
     removed = added = 0
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False).get_opcodes():
         if tag == "equal":
-            out.append(_escape("".join(a[i1:i2])))
+            out.append(_escape("".join(b[j1:j2])))
             continue
-        if i2 > i1:
-            out.append(f"<del>{_escape(''.join(a[i1:i2]))}</del>")
+        gone, came = "".join(a[i1:i2]), "".join(b[j1:j2])
+        if gone.strip():
+            out.append(f"<del>{_escape(gone.rstrip())}</del>")
             removed += sum(1 for t in a[i1:i2] if not t.isspace())
-        if j2 > j1:
-            out.append(f"<ins>{_escape(''.join(b[j1:j2]))}</ins>")
+        if came.strip():
+            out.append(f"<ins>{_escape(came.rstrip())}</ins>")
             added += sum(1 for t in b[j1:j2] if not t.isspace())
+        kept = came if came else gone  # the white space after the change stays outside the marks
+        out.append(_escape(kept[len(kept.rstrip()):]))
     return "".join(out), removed, added
 
 
@@ -160,15 +170,21 @@ def field_changes(old_text: str, new_text: str) -> list[tuple[str, str, str]]:
     return [(k, _value(old.get(k)), _value(new.get(k))) for k in keys if old.get(k) != new.get(k)]
 
 
-def body_redline(old_text: str, new_text: str, context: int = 1) -> str:
-    """The redline HTML of the bodies (front matter left out) of two document versions."""
+def change_details(old_text: str, new_text: str, status: str, context: int = 1) -> str:
+    """What a change did, as Markdown: the document-control fields it changed and the redline of the text."""
+    lines = []
+    fields = field_changes(old_text or "", new_text or "")
+    if fields and status not in ("A", "D"):
+        lines += ["## Document control fields", "", "| Field | Before | After |", "|---|---|---|",
+                  *(f"| `{_cell(k)}` | {_cell(a)} | {_cell(b)} |" for k, a, b in fields), ""]
     _, old_body = _front_matter(old_text or "")
     _, new_body = _front_matter(new_text or "")
-    return redline(old_body, new_body, context)[0]
+    lines += ["## Text", "", redline(old_body, new_body, context)[0], ""]
+    return "\n".join(lines)
 
 
 def compare_page(doc_id: str, title: str, change: Change, old_text: str | None, new_text: str | None,
-                 commit_url: str | None = None, context: int = 1, redline_block: str | None = None) -> str:
+                 commit_url: str | None = None, context: int = 1, details: str | None = None) -> str:
     """A Markdown page showing what `change` did to a document: who, when, why, the changed
     document-control fields and the word-by-word redline of the text."""
     old_rev = change.previous_revision or "—"
@@ -190,13 +206,9 @@ def compare_page(doc_id: str, title: str, change: Change, old_text: str | None, 
     if change.status != "A" and change.content_changed and not change.revision_bumped:
         lines += ["!!! warning \"Content changed without a revision bump\"",
                   f"    The text changed but the revision stayed {old_rev}.", ""]
-    fields = field_changes(old_text or "", new_text or "")
-    if fields and change.status not in ("A", "D"):
-        lines += ["## Document control fields", "", "| Field | Before | After |", "|---|---|---|",
-                  *(f"| `{_cell(k)}` | {_cell(a)} | {_cell(b)} |" for k, a, b in fields), ""]
-    html_block = redline_block if redline_block is not None else body_redline(old_text or "", new_text or "", context)
-    lines += ["## Text", "", html_block, ""]
-    return "\n".join(lines)
+    if details is None:
+        details = change_details(old_text or "", new_text or "", change.status, context)
+    return "\n".join(lines) + "\n" + details
 
 
 def comparisons(history: History, path: str) -> list[Comparison]:

@@ -9,7 +9,7 @@ from ..documents import Document
 from ..history import Change, History
 from ..project import Project
 from ..cache import DiskCache
-from ..redline import REDLINE_CSS, body_redline, compare_page
+from ..redline import REDLINE_CSS, change_details, compare_page
 from . import paths
 from .pages import WIDE_HEADER
 
@@ -130,22 +130,23 @@ def compared(project: Project, history: History, doc: Document) -> list[Change]:
 def compare_pages(project: Project, history: History) -> dict[str, str]:
     """A redline page for the recent changes of every controlled document.
 
-    Versions are read from git in one batch, and redlines are cached by the pair of blob ids
-    (which never change), so a rebuild only compares what is new.
+    Versions are read from git in one batch, and what each change did (changed fields and the
+    redline) is cached by the pair of blob ids, which never change, so a rebuild compares only what
+    is new.
     """
-    cache = DiskCache(project.settings.root, "redlines")
+    cache = DiskCache(project.settings.root, "compare")
     per_doc = [(doc, compared(project, history, doc)) for doc in project.documents.values()]
     todo: dict[Change, str] = {}
     blocks: dict[Change, str] = {}
     for _, changes in per_doc:
         for change in changes:
-            key = f"{change.previous_blob}:{change.blob}"
+            key = f"{change.previous_blob}:{change.blob}:{change.status}"
             cached = cache.get(key)
             if cached is None:
                 todo[change] = key
             else:
                 blocks[change] = cached
-    blobs = {b for _, changes in per_doc for c in changes for b in (c.blob, c.previous_blob) if b}
+    blobs = {b for c in todo for b in (c.blob, c.previous_blob) if b}  # only versions not compared yet
     texts = history.texts(blobs) if blobs else {}
     pages = {}
     for doc, changes in per_doc:
@@ -153,10 +154,10 @@ def compare_pages(project: Project, history: History) -> dict[str, str]:
             old = texts.get(change.previous_blob or "") or ""
             new = texts.get(change.blob or "") or ""
             if change not in blocks:
-                blocks[change] = body_redline(old, new)
+                blocks[change] = change_details(old, new, change.status)
                 cache.put(todo[change], blocks[change])
             body = compare_page(doc.id, doc.title, change, old, new, commit_link(project, history, change),
-                                redline_block=blocks[change])
+                                details=blocks[change])
             back = paths.relative(doc.src_uri, compare_uri(doc, change))
             pages[compare_uri(doc, change)] = (HEADER + body + f"\n\n[← Back to {_cell(doc.label)}]({back})\n")
     return pages
