@@ -290,10 +290,15 @@ def bench_size(name: str, out: Path, runs: int, parts: tuple[str, ...] = PARTS, 
         result["build"] = _builds(name, root, plain, logs, runs, "warm" in parts)
     if "history" in parts:
         result["history"] = _history(root, logs, runs)
-    if "check" in parts:
-        checks = [measure([str(BIN / "qms"), "check"], root, logs / f"check-{i}.log") for i in range(runs)]
-        result["check"] = {"seconds": median(checks), "peak_mb": max(s.peak_mb for s in checks),
-                           "ok": all(s.returncode == 0 for s in checks)}
+    if "check" in parts:  # cold: empty cache folder (a fresh CI clone); warm: the run after it (an author's machine)
+        cold, warm = [], []
+        for i in range(runs):
+            shutil.rmtree(cache_dir(root), ignore_errors=True)
+            cold.append(measure([str(BIN / "qms"), "check"], root, logs / f"check-cold-{i}.log"))
+            warm.append(measure([str(BIN / "qms"), "check"], root, logs / f"check-{i}.log"))
+        result["check"] = {"seconds": median(warm), "cold_seconds": median(cold),
+                           "peak_mb": max(s.peak_mb for s in cold + warm),
+                           "ok": all(s.returncode == 0 for s in cold + warm)}
     if "serve" in parts:
         result["serve_rebuild"] = _serve(root, plain, logs, runs, serve_reps)
     return result
@@ -402,7 +407,8 @@ METRICS = [  # (label, path in a size's result)
     ("  same, with python start (s)", ("history", "process_s")),
     ("git log --name-status (s)", ("history", "git_log_s")),
     ("ratio history / git log", ("history", "ratio")),
-    ("qms check (s)", ("check", "seconds")),
+    ("qms check, warm (s)", ("check", "seconds")),
+    ("qms check, cold (s)", ("check", "cold_seconds")),
     ("qms check peak memory (MB)", ("check", "peak_mb")),
     ("serve rebuild full (s)", ("serve_rebuild", "full_s")),
     ("serve rebuild plain (s)", ("serve_rebuild", "plain_s")),
@@ -447,7 +453,7 @@ def verdicts(results: dict, grow: dict) -> dict:
             out[f"full/plain build at {name} <= {limit}"] = {"value": v, "met": v <= limit}
     if (results.get("large") or {}).get("check"):
         v = results["large"]["check"]["seconds"]
-        out["qms check at large < 2 s"] = {"value": v, "met": v < TARGETS["check_large_s"]}
+        out["qms check (warm) at large < 2 s"] = {"value": v, "met": v < TARGETS["check_large_s"]}
     for name, r in results.items():
         if r.get("history"):
             v = r["history"]["ratio"]
