@@ -235,7 +235,7 @@ class GitRepo:
         """Objects (blob ids, `commit:path`, commit ids) read with one `git cat-file --batch`; None when missing."""
         if not refs:
             return {}
-        out = self.run_with_input(["cat-file", "--batch"], refs)
+        out = self.run_with_input(["cat-file", "--batch", "--buffer"], refs)
         return dict(zip(refs, _parse_batch(out, len(refs))))
 
     def signatures(self, commits: Sequence[str]) -> dict[str, str]:
