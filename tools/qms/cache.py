@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import sqlite3
 from pathlib import Path
 
 from . import __version__
@@ -29,34 +30,60 @@ def cache_dir(root: Path) -> Path:
 
 
 class DiskCache:
-    """Text values by key, one file per entry, in `<cache_dir(root)>/<name>/`."""
+    """Text values by key in one SQLite file, `<cache_dir(root)>/<name>.sqlite3`.
+
+    For many large results (one redline per pair of versions): each read is one indexed lookup, and
+    writes wait in memory until `save()` commits them in one transaction (one file written, not one
+    per entry). Any SQLite error (read-only home, a locked or corrupt file) turns the cache off.
+    """
 
     def __init__(self, root: Path, name: str):
-        self.folder = cache_dir(root) / name
-        self._writable = True
+        self.path = cache_dir(root) / f"{name}.sqlite3"
+        self._pending: dict[str, str] = {}
+        self._db: sqlite3.Connection | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=10)
+            self._db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        except (OSError, sqlite3.Error) as exc:
+            self._off(exc)
 
-    def _path(self, key: str) -> Path:
-        digest = hashlib.sha1(f"{__version__}\0{key}".encode()).hexdigest()
-        return self.folder / digest[:2] / digest[2:]
+    def _off(self, exc: Exception) -> None:
+        log.debug("cache %s not usable: %s", self.path, exc)
+        if self._db is not None:
+            self._db.close()
+        self._db = None
+
+    @staticmethod
+    def _key(key: str) -> str:
+        return f"{__version__}\0{key}"
 
     def get(self, key: str) -> str | None:
-        try:
-            return self._path(key).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        if self._db is None:
             return None
+        try:
+            row = self._db.execute("SELECT value FROM entries WHERE key = ?", (self._key(key),)).fetchone()
+        except sqlite3.Error as exc:
+            self._off(exc)
+            return None
+        return row[0] if row else None
 
     def put(self, key: str, value: str) -> None:
-        if not self._writable:
+        self._pending[self._key(key)] = value
+
+    def save(self) -> None:
+        """Write what was put since the last save, and close the file."""
+        if self._db is None:
             return
-        path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(value, encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError as exc:
-            self._writable = False
-            log.debug("cache %s not writable: %s", self.folder, exc)
+            if self._pending:
+                with self._db:
+                    self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self._pending.items())
+            self._db.close()
+        except sqlite3.Error as exc:
+            log.debug("cache %s not written: %s", self.path, exc)
+        self._db = None
+        self._pending.clear()
 
 
 class JsonStore:

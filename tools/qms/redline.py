@@ -9,6 +9,7 @@ written as entities so a template engine (mkdocs-macros) never runs `{{ … }}` 
 from __future__ import annotations
 
 import difflib
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -140,11 +141,16 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").replace("{", "&#123;").replace("}", "&#125;")
 
 
+@functools.lru_cache(maxsize=64)
 def _front_matter(text: str) -> tuple[dict, str]:
-    """The front matter (as data, {} when unreadable) and the body of a document version."""
-    fm = split_front_matter(text or "")
+    """The front matter (as data, {} when unreadable) and the body of a document version.
+
+    Remembered for the last versions: consecutive changes of a document share one (the new text of
+    one is the old text of the next). Callers must not change the data returned.
+    """
+    fm = split_front_matter(text)
     if not fm.present:
-        return {}, text or ""
+        return {}, text
     try:
         data = load(fm.yaml_text or "") or {}
     except YAMLSyntaxProblem:
@@ -162,23 +168,21 @@ def _value(value: object) -> str:
     return str(value)
 
 
-def field_changes(old_text: str, new_text: str) -> list[tuple[str, str, str]]:
+def _differing_fields(old: dict, new: dict) -> list[tuple[str, str, str]]:
     """(field, before, after) for every front-matter field that differs between two versions."""
-    old, _ = _front_matter(old_text)
-    new, _ = _front_matter(new_text)
     keys = list(dict.fromkeys([*new, *old]))
     return [(k, _value(old.get(k)), _value(new.get(k))) for k in keys if old.get(k) != new.get(k)]
 
 
 def change_details(old_text: str, new_text: str, status: str, context: int = 1) -> str:
     """What a change did, as Markdown: the document-control fields it changed and the redline of the text."""
+    old_fields, old_body = _front_matter(old_text or "")
+    new_fields, new_body = _front_matter(new_text or "")
     lines = []
-    fields = field_changes(old_text or "", new_text or "")
+    fields = _differing_fields(old_fields, new_fields)
     if fields and status not in ("A", "D"):
         lines += ["## Document control fields", "", "| Field | Before | After |", "|---|---|---|",
                   *(f"| `{_cell(k)}` | {_cell(a)} | {_cell(b)} |" for k, a, b in fields), ""]
-    _, old_body = _front_matter(old_text or "")
-    _, new_body = _front_matter(new_text or "")
     lines += ["## Text", "", redline(old_body, new_body, context)[0], ""]
     return "\n".join(lines)
 

@@ -20,6 +20,7 @@ from ..changecontrol import controlled_folders
 from ..checks import check_all
 from ..config import Settings, load_settings
 from ..documents import Document
+from .. import prefetch
 from ..history import History, load_history
 from ..problems import Problem, QMSError, sort_problems
 from ..project import Project, load_project
@@ -61,6 +62,7 @@ class BuildState:
     generated: dict[str, str] = field(default_factory=dict)
     documents_by_uri: dict[str, Document] = field(default_factory=dict)
     history: History | None = None
+    prefetch: prefetch.Prefetch | None = None  # history and redlines being read on another processor
 
 
 _state: BuildState | None = None
@@ -86,7 +88,9 @@ def on_config(config: Any) -> Any:
     global _state
     mkdocs_config = {"docs_dir": config.docs_dir, "extra": dict(config.extra or {}),
                      "site_name": config.site_name, "repo_url": config.repo_url}
-    _state = BuildState(load_settings(Path(config.config_file_path), mkdocs_config=mkdocs_config))
+    settings = load_settings(Path(config.config_file_path), mkdocs_config=mkdocs_config)
+    _state = BuildState(settings, prefetch=prefetch.start(settings.root, controlled_folders(settings),
+                                                          settings.compare_revisions))
     if CSS_URI not in config.extra_css:
         config.extra_css.append(CSS_URI)
     if str(THEME_TEMPLATES) not in config.theme.dirs:  # qms-lite.html, for generated pages in bulk
@@ -97,10 +101,13 @@ def on_config(config: Any) -> Any:
     return config
 
 
-def _load(settings: Settings) -> tuple[Project, History]:
-    """The project and its git history; a problem that makes a truthful manual impossible stops the build."""
+def _load(settings: Settings, early: prefetch.Prefetch | None) -> tuple[Project, History]:
+    """The project and its git history (once the prefetch, if any, has filled the caches); a problem that
+    makes a truthful manual impossible stops the build."""
     try:
         project = load_project(settings)
+        if early is not None:
+            early.wait()
         history = load_history(settings.root, controlled_folders(settings))
     except QMSError as exc:
         report(exc.problems)
@@ -118,7 +125,8 @@ def extra_pages(project: Project, history: History) -> dict[str, str]:
 def on_files(files: Files, config: Any) -> Files:
     st = _state
     assert st is not None
-    st.project, st.history = project, history = _load(st.settings)
+    st.project, st.history = project, history = _load(st.settings, st.prefetch)
+    st.prefetch = None
     st.linker = Linker(project)
     st.documents_by_uri = {p.src_uri: p.document for p in project.controlled_pages if p.document is not None}
     problems = check_all(project, history, dt.date.today())

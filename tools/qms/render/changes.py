@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
 
+from ..cache import DiskCache
 from ..changecontrol import FLAG_TEXT, audit_trail, flags_for
 from ..documents import Document
 from ..history import Change, History
 from ..project import Project
-from ..cache import DiskCache
 from ..redline import REDLINE_CSS, change_details, compare_page
 from . import paths
 from .pages import WIDE_HEADER
@@ -127,36 +129,41 @@ def compared(project: Project, history: History, doc: Document) -> list[Change]:
     return changes[:limit] if limit else changes
 
 
-def compare_pages(project: Project, history: History) -> dict[str, str]:
-    """A redline page for the recent changes of every controlled document.
+def compare_blocks(root: Path, history: History, chains: Iterable[Sequence[Change]]) -> dict[Change, str]:
+    """What each change did (changed fields and the redline, see `redline.change_details`).
 
-    Versions are read from git in one batch, and what each change did (changed fields and the
-    redline) is cached by the pair of blob ids, which never change, so a rebuild compares only what
-    is new.
+    Cached by the pair of blob ids, which never change, so a rebuild compares only what is new; the
+    versions not compared yet are read from git in one batch.
     """
-    cache = DiskCache(project.settings.root, "compare")
-    per_doc = [(doc, compared(project, history, doc)) for doc in project.documents.values()]
+    cache = DiskCache(root, "compare")
     todo: dict[Change, str] = {}
     blocks: dict[Change, str] = {}
-    for _, changes in per_doc:
-        for change in changes:
+    for chain in chains:
+        for change in chain:
             key = f"{change.previous_blob}:{change.blob}:{change.status}"
             cached = cache.get(key)
             if cached is None:
                 todo[change] = key
             else:
                 blocks[change] = cached
-    blobs = {b for c in todo for b in (c.blob, c.previous_blob) if b}  # only versions not compared yet
-    texts = history.texts(blobs) if blobs else {}
+    texts = history.texts({b for c in todo for b in (c.blob, c.previous_blob) if b}) if todo else {}
+    for change, key in todo.items():
+        old = texts.get(change.previous_blob or "") or ""
+        new = texts.get(change.blob or "") or ""
+        blocks[change] = change_details(old, new, change.status)
+        cache.put(key, blocks[change])
+    cache.save()
+    return blocks
+
+
+def compare_pages(project: Project, history: History) -> dict[str, str]:
+    """A redline page for the recent changes of every controlled document."""
+    per_doc = [(doc, compared(project, history, doc)) for doc in project.documents.values()]
+    blocks = compare_blocks(project.settings.root, history, (changes for _, changes in per_doc))
     pages = {}
     for doc, changes in per_doc:
         for change in changes:
-            old = texts.get(change.previous_blob or "") or ""
-            new = texts.get(change.blob or "") or ""
-            if change not in blocks:
-                blocks[change] = change_details(old, new, change.status)
-                cache.put(todo[change], blocks[change])
-            body = compare_page(doc.id, doc.title, change, old, new, commit_link(project, history, change),
+            body = compare_page(doc.id, doc.title, change, None, None, commit_link(project, history, change),
                                 details=blocks[change])
             back = paths.relative(doc.src_uri, compare_uri(doc, change))
             pages[compare_uri(doc, change)] = (HEADER + body + f"\n\n[← Back to {_cell(doc.label)}]({back})\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 
@@ -33,5 +34,16 @@ def record_type_page(type_id: str) -> str:
 def relative(target: str, from_uri: str) -> str:
     """Relative link from the page at `from_uri` to `target` (both docs-relative .md paths)."""
     target_path, _, fragment = target.partition("#")
-    rel = posixpath.relpath(target_path, posixpath.dirname(from_uri) or ".")
+    rel = _relpath(target_path, posixpath.dirname(from_uri))
     return f"{rel}#{fragment}" if fragment else rel
+
+
+@functools.lru_cache(maxsize=4096)
+def _relpath(target: str, start: str) -> str:
+    """`posixpath.relpath` for two relative paths, without its calls to the current folder."""
+    parts = [p for p in posixpath.normpath(target).split("/") if p != "."]
+    base = [p for p in posixpath.normpath(start or ".").split("/") if p != "."]
+    common = 0
+    while common < min(len(parts), len(base)) and parts[common] == base[common]:
+        common += 1
+    return "/".join([".."] * (len(base) - common) + parts[common:]) or "."
