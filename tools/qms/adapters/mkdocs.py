@@ -16,11 +16,11 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 
+from .. import prefetch
 from ..changecontrol import controlled_folders
 from ..checks import check_all
 from ..config import Settings, load_settings
 from ..documents import Document
-from .. import prefetch
 from ..history import History, load_history
 from ..problems import Problem, QMSError, sort_problems
 from ..project import Project, load_project
