@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import posixpath
 import re
 import shutil
@@ -232,6 +233,19 @@ CAL = "records/calibration/CAL-2026-001.yaml"
 def test_a_broken_record_is_reported_with_path_line_field_and_message(tiny: Path, old: str, new: str, expected: str):
     replace(tiny, CAL, old, new)
     assert record_problems(tiny) == [expected]
+
+
+def test_a_record_fixed_without_changing_its_size_or_time_is_checked_again(tiny: Path):
+    """Validation results are reused by content: an edit is never hidden by a cached result, and a fresh clone
+    (new modification times) still finds them."""
+    path = tiny / CAL
+    replace(tiny, CAL, "result: pass", "result: pazz")
+    stamp = path.stat()
+    assert record_problems(tiny) == [f"{CAL}:9: result: 'pazz' is not one of 'pass', 'adjusted', 'fail'"]
+    replace(tiny, CAL, "result: pazz", "result: pass")
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert path.stat().st_size == stamp.st_size
+    assert record_problems(tiny) == []
 
 
 def test_an_invalid_record_is_not_published_but_references_to_it_still_resolve(tiny: Path):

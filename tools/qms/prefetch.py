@@ -1,11 +1,11 @@
 """Work a build will need, started early on a second processor: the git history and the redlines.
 
-The MkDocs adapter starts it as soon as the configuration is read; meanwhile the build lists its
-files and reads the documents and records, then waits for it before it reads the history. The child
-process only fills the disk caches (see `qms.cache`), whose entries are keyed by what they were
-computed from, so the build's results are the same with or without it. Where it cannot run safely
-(one processor, no `fork`, threads already running as in `mkdocs serve`, `QMS_PREFETCH=0`) or fails,
-the build does the same work itself and reports any problem.
+The MkDocs adapter starts it as soon as the configuration is read (`qms check` too, for the history
+only); meanwhile the build lists its files and reads the documents and records, then waits for it
+before it reads the history. The child process only fills the disk caches (see `qms.cache`), whose
+entries are keyed by what they were computed from, so the results are the same with or without it.
+Where it cannot run safely (one processor, no `fork`, threads already running as in `mkdocs serve`,
+`QMS_PREFETCH=0`) or fails, the build does the same work itself and reports any problem.
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ def processors() -> int:
         return os.cpu_count() or 1
 
 
-def fill_caches(root: Path, folders: Sequence[str], compare_revisions: int) -> None:
+def fill_caches(root: Path, folders: Sequence[str], compare_revisions: int | None) -> None:
     """Read the history of `folders` and compare the recent revisions of every current Markdown file
-    in it (the newest `compare_revisions`, 0: all), into the disk caches."""
+    in it (the newest `compare_revisions`, 0: all; None: no comparisons), into the disk caches."""
     from .history import load_history
     from .render.changes import compare_blocks
 
     history = load_history(root, folders)
-    if not history.tracked:
+    if not history.tracked or compare_revisions is None:
         return
     chains = [chain[:compare_revisions] if compare_revisions else chain
               for path, chain in history.changes.items()
@@ -48,7 +48,7 @@ def fill_caches(root: Path, folders: Sequence[str], compare_revisions: int) -> N
     compare_blocks(root, history, chains)
 
 
-def _child(root: Path, folders: Sequence[str], compare_revisions: int) -> None:
+def _child(root: Path, folders: Sequence[str], compare_revisions: int | None) -> None:
     try:
         fill_caches(root, folders, compare_revisions)
     except Exception:  # noqa: BLE001 - the build repeats the work and reports the problem itself
@@ -75,8 +75,9 @@ def can_start() -> bool:
             and threading.active_count() == 1)
 
 
-def start(root: Path, folders: Sequence[str], compare_revisions: int) -> Prefetch | None:
-    """Start filling the caches in a child process; None where it cannot run (see `can_start`)."""
+def start(root: Path, folders: Sequence[str], compare_revisions: int | None) -> Prefetch | None:
+    """Start filling the caches (see `fill_caches`) in a child process; None where it cannot run (see
+    `can_start`)."""
     if not can_start():
         return None
     for stream in (sys.stdout, sys.stderr):  # the child must not write the parent's buffered output again

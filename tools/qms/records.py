@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import hashlib
 import json
 import logging
 import os
@@ -407,15 +408,13 @@ def check_record_text(rtype: RecordType, text: str, display: str, stem: str) -> 
     return record, problems
 
 
-def _record_files(folder: Path) -> list[tuple[Path, os.stat_result]]:
-    """YAML files below a type folder with their stat, sorted, skipping hidden files and folders."""
+def _record_files(folder: Path) -> list[Path]:
+    """YAML files below a type folder, sorted, skipping hidden files and folders."""
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if not name.startswith(".") and os.path.splitext(name)[1] in RECORD_SUFFIXES:
-                path = Path(dirpath, name)
-                found.append((path, path.stat()))
+        found.extend(Path(dirpath, name) for name in filenames
+                     if not name.startswith(".") and os.path.splitext(name)[1] in RECORD_SUFFIXES)
     return sorted(found)
 
 
@@ -447,9 +446,15 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
                                     f"{settings.rel(settings.schema_dir)}/{entry.name}{SCHEMA_SUFFIX}"))
             continue
         digest = rtype.schema.digest
-        for path, stat in _record_files(entry):
+        for path in _record_files(entry):
             display = settings.rel(path)
-            key = [stat.st_size, stat.st_mtime_ns, digest]
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                problems.append(Problem(display, 0, f"cannot be read: {exc.strerror}"))
+                continue
+            # by content, not modification time: a fresh clone (CI restoring the cache) still finds its entries
+            key = [hashlib.sha1(raw).hexdigest(), digest]
             hit = cache.get(display, key)
             if isinstance(hit, dict):
                 data = hit["data"]
@@ -458,7 +463,7 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
                                                           source=path)
             else:
                 try:
-                    text = yamlio.read_text(path)
+                    text = raw.decode("utf-8-sig")
                 except UnicodeDecodeError as exc:
                     problems.append(Problem(display, 0, f"not UTF-8 text ({exc.reason}): save the file as UTF-8"))
                     continue

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from pathlib import Path
 
+from .. import prefetch
 from ..changecontrol import base_problems, controlled_folders
 from ..checks import check_all
 from ..config import load_settings
@@ -27,13 +29,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config_file)
+    early = prefetch.start(settings.root, controlled_folders(settings), None)  # the history, meanwhile
     project = load_project(settings)
+    if early is not None:
+        early.wait()
     history = load_history(settings.root, controlled_folders(settings))
     problems = check_all(project, history, dt.date.today())
     if args.base:
         problems += base_problems(project, args.base)
     if args.paths:
-        wanted = {settings.rel(__import__("pathlib").Path(p).resolve()) for p in args.paths}
+        wanted = {settings.rel(Path(p).resolve()) for p in args.paths}
         problems = [p for p in problems if p.path in wanted]
     problems = sort_problems(problems)
     for problem in problems:
