@@ -131,6 +131,7 @@ def test_prefetch_on_a_second_processor_fills_the_caches_the_build_reads(
     from qms.cache import DiskCache
     from qms.history import clear_cache, load_history
     from qms.redline import change_details
+    from qms.render.changes import compare_key
 
     repo = new_project
     _two_revisions(repo)
@@ -149,7 +150,7 @@ def test_prefetch_on_a_second_processor_fills_the_caches_the_build_reads(
     texts = history.texts([b for c in changes for b in (c.blob, c.previous_blob) if b])
     cache = DiskCache(repo, "compare")
     for change in changes:  # every redline the build needs is there, and is the one it would compute
-        cached = cache.get(f"{change.previous_blob}:{change.blob}:{change.status}")
+        cached = cache.get(compare_key(change))
         expected = change_details(texts.get(change.previous_blob or "") or "", texts[change.blob], change.status)
         assert cached == expected
     cache.save()

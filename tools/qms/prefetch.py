@@ -37,13 +37,12 @@ def fill_caches(root: Path, folders: Sequence[str], compare_revisions: int | Non
     """Read the history of `folders` and compare the recent revisions of every current Markdown file
     in it (the newest `compare_revisions`, 0: all; None: no comparisons), into the disk caches."""
     from .history import load_history
-    from .render.changes import compare_blocks
+    from .render.changes import compare_blocks, newest_compared
 
     history = load_history(root, folders)
     if not history.tracked or compare_revisions is None:
         return
-    chains = [chain[:compare_revisions] if compare_revisions else chain
-              for path, chain in history.changes.items()
+    chains = [newest_compared(chain, compare_revisions) for path, chain in history.changes.items()
               if chain and chain[0].status != "D" and path.endswith(".md")]
     compare_blocks(root, history, chains)
 

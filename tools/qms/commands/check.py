@@ -29,11 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config_file)
-    early = prefetch.start(settings.root, controlled_folders(settings), None)  # the history, meanwhile
+    folders = controlled_folders(settings)
+    early = prefetch.start(settings.root, folders, None)  # the history, meanwhile
     project = load_project(settings)
     if early is not None:
         early.wait()
-    history = load_history(settings.root, controlled_folders(settings))
+    history = load_history(settings.root, folders)
     problems = check_all(project, history, dt.date.today())
     if args.base:
         problems += base_problems(project, args.base)

@@ -123,10 +123,18 @@ def revision_table(project: Project, history: History, doc: Document) -> str:
 
 
 def compared(project: Project, history: History, doc: Document) -> list[Change]:
-    """The changes of a document that get a compare page: the newest `compare_revisions` (0: all)."""
-    changes = history.for_path(doc.path)
-    limit = project.settings.compare_revisions
-    return changes[:limit] if limit else changes
+    """The changes of a document that get a compare page (see `newest_compared`)."""
+    return newest_compared(history.for_path(doc.path), project.settings.compare_revisions)
+
+
+def newest_compared(changes: Sequence[Change], compare_revisions: int) -> list[Change]:
+    """The newest `compare_revisions` of a document's changes (newest first; 0: all)."""
+    return list(changes[:compare_revisions] if compare_revisions else changes)
+
+
+def compare_key(change: Change) -> str:
+    """What a compare block is cached by: the versions before and after, which never change."""
+    return f"{change.previous_blob}:{change.blob}:{change.status}"
 
 
 def compare_blocks(root: Path, history: History, chains: Iterable[Sequence[Change]]) -> dict[Change, str]:
@@ -140,7 +148,7 @@ def compare_blocks(root: Path, history: History, chains: Iterable[Sequence[Chang
     blocks: dict[Change, str] = {}
     for chain in chains:
         for change in chain:
-            key = f"{change.previous_blob}:{change.blob}:{change.status}"
+            key = compare_key(change)
             cached = cache.get(key)
             if cached is None:
                 todo[change] = key
