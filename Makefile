@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup site test serve check pdf bench clean
+.PHONY: setup site test test-clock serve check pdf bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ site: setup ## build the example quality manual into site/
 
 test: setup ## run the test suite
 	$(BIN)/pytest
+
+# The suite again with the machine's clock years ahead (Debian's faketime): no outcome may depend on the date.
+FAKE_CLOCK ?= 2031-06-15 10:00:00
+test-clock: setup ## run the test suite with the clock set to FAKE_CLOCK (needs faketime)
+	faketime -f '@$(FAKE_CLOCK)' $(BIN)/pytest -p no:cacheprovider
 
 serve: setup ## live preview on http://127.0.0.1:8000 (watches procedures/, records/, records_schema/, macros.py)
 	$(BIN)/mkdocs serve

@@ -15,6 +15,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # Every test run gets its own cache folder (history, redlines, record validation), also for subprocesses.
 os.environ.setdefault("QMS_CACHE_DIR", tempfile.mkdtemp(prefix="qms-cache-tests-"))
+# The engine's "today" for the whole suite, in this process and in every mkdocs/qms it starts: no outcome may
+# depend on the machine's calendar (CI also runs the suite under a faked clock years ahead to prove it).
+# A test that needs another day says so (QMS_TODAY in its env, --as-of, or an explicit as_of argument).
+SUITE_TODAY = "2026-12-02"
+os.environ["QMS_TODAY"] = SUITE_TODAY
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 

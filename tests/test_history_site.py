@@ -23,6 +23,14 @@ def commit_all(repo: Path, message: str, date: str) -> None:
     git(repo, "commit", "-q", "-m", message, date=date)
 
 
+def judge_from(repo: Path, day: str) -> None:
+    """Set the change-control policy's judge_from in the project's mkdocs.yml (qms init writes its own day)."""
+    config = repo / "mkdocs.yml"
+    text, n = re.subn(r"judge_from: .*", f"judge_from: {day}", config.read_text())
+    assert n == 1
+    config.write_text(text)
+
+
 def bump(repo: Path, old: str, new: str, text: str) -> None:
     path = repo / QP
     path.write_text(path.read_text().replace(f'revision: "{old}"', f'revision: "{new}"') + text)
@@ -72,6 +80,7 @@ def test_uncommitted_edit_is_shown_as_a_draft_not_a_revision(new_project: Path):
 
 def test_content_change_without_revision_bump_fails_the_build_under_the_policy(new_project: Path):
     repo = new_project
+    judge_from(repo, "2026-01-06")  # the import is not judged; the change after it is
     commit_all(repo, "Import the quality manual", "2026-01-05T09:00:00")
     path = repo / QP
     path.write_text(path.read_text() + "\nChanged without raising the revision.\n")

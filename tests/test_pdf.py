@@ -6,7 +6,6 @@ the first pages to images (kept in test-output/pdf/ for review), pdfinfo gives t
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import shutil
 import subprocess
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run
+from conftest import ROOT, SUITE_TODAY, run
 
 OUT = ROOT / "test-output" / "pdf"
 PROCEDURE = "QP-09"
@@ -91,12 +90,12 @@ def test_cover_shows_company_manual_version_status_and_print_date(printed: Path,
         assert "Status Draft: built with uncommitted changes, so not an issued edition" in cover
     else:  # a clean checkout: CI
         assert "Status Issued: built from a committed version of the manual" in cover
-    assert f"Printed {dt.date.today().isoformat()}: uncontrolled when printed" in cover
+    assert f"Printed {SUITE_TODAY}: uncontrolled when printed" in cover
     assert re.search(r"Contents \d+ controlled documents: \d+ effective", cover)
 
 
 def test_every_page_has_the_header_and_footer(pages: list[str]):
-    today = dt.date.today().isoformat()
+    today = SUITE_TODAY
     total = len(pages)
     for number, text in enumerate(pages, start=1):
         lines = [line for line in text.splitlines() if line.strip()]
@@ -208,7 +207,7 @@ def test_each_controlled_document_has_its_own_pdf(printed: Path):
     assert f"Document {PROCEDURE} · procedure Revision {doc.revision} Status {doc.status} Owner" in first
     for number, text in enumerate(texts, start=1):
         assert f"Page {number} of {len(texts)}" in flat(text)
-        assert "Uncontrolled when printed · printed " + dt.date.today().isoformat() in flat(text)
+        assert "Uncontrolled when printed · printed " + SUITE_TODAY in flat(text)
 
 
 def test_diagrams_are_printed_as_their_boxes_and_connections(printed: Path):

@@ -319,4 +319,4 @@ def test_audit_checklist_command(root: Path, capsys: pytest.CaptureFixture[str])
     assert cli.main(["-f", config, "audit-checklist", "--clause", "8.77"]) == 1
     assert "unknown clause '8.77'" in capsys.readouterr().err
     with pytest.raises(QMSError):
-        auditprep.checklist(load_project(load_settings(root / "mkdocs.yml")), process_id="QP-99")
+        auditprep.checklist(load_project(load_settings(root / "mkdocs.yml")), process_id="QP-99", as_of=AS_OF)

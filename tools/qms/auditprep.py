@@ -298,11 +298,10 @@ def _in_scope(cid: str, ids: set[str], ancestors: set[str]) -> bool:
     return cid in ids or cid in ancestors
 
 
-def checklist(project: Project, clause_id: str | None = None, process_id: str | None = None,
-              as_of: dt.date | None = None, history: History | None = None,
+def checklist(project: Project, *, as_of: dt.date, clause_id: str | None = None, process_id: str | None = None,
+              history: History | None = None,
               sample_size: int = DEFAULT_SAMPLE) -> Checklist:
     """The audit checklist for a clause (with its subclauses) or for a process (a document id)."""
-    as_of = as_of or dt.date.today()
     process: Document | None = None
     clause: Clause | None = None
     if process_id:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
-import json
 import logging
 import os
 import re

@@ -329,9 +329,8 @@ class ReviewPack:
 # Compiling the pack
 
 
-def compile_pack(project: Project, period: Period, as_of: dt.date | None = None) -> ReviewPack:
-    """The management review pack for `period`; open items are judged on `as_of` (default: today)."""
-    as_of = as_of or dt.date.today()
+def compile_pack(project: Project, period: Period, as_of: dt.date) -> ReviewPack:
+    """The management review pack for `period`; open items are judged on `as_of`."""
     reviews_all = [e for e in entries(project, MANAGEMENT_REVIEW) if e.date is None or e.date <= period.end]
     in_period = [e for e in reviews_all if e.date in period]
     reviews, actions = _review_actions(reviews_all, in_period, period, as_of)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 
-from .. import prefetch
+from .. import clock, prefetch
 from ..changecontrol import controlled_folders
 from ..checks import check_all
 from ..config import Settings, load_settings
@@ -56,6 +57,7 @@ class BuildState:
     """What one build knows: settings, the loaded project, and problems already reported."""
 
     settings: Settings
+    today: dt.date
     project: Project | None = None
     linker: Linker | None = None
     reported: set[tuple[str, str, str]] = field(default_factory=set)
@@ -88,8 +90,15 @@ def on_config(config: Any) -> Any:
     global _state
     mkdocs_config = {"docs_dir": config.docs_dir, "extra": dict(config.extra or {}),
                      "site_name": config.site_name, "repo_url": config.repo_url}
-    settings = load_settings(Path(config.config_file_path), mkdocs_config=mkdocs_config)
-    _state = BuildState(settings, prefetch=prefetch.start(settings.root, controlled_folders(settings),
+    try:
+        settings = load_settings(Path(config.config_file_path), mkdocs_config=mkdocs_config)
+        today = clock.today()
+    except QMSError as exc:
+        report(exc.problems)
+        raise SystemExit(1) from None
+    if clock.is_fixed():  # a rebuild "as of" a day: MkDocs' own dates (sitemap) follow it
+        os.environ.setdefault("SOURCE_DATE_EPOCH", str(clock.epoch_seconds(today)))
+    _state = BuildState(settings, today, prefetch=prefetch.start(settings.root, controlled_folders(settings),
                                                           settings.compare_revisions))
     if CSS_URI not in config.extra_css:
         config.extra_css.append(CSS_URI)
@@ -115,9 +124,8 @@ def _load(settings: Settings, early: prefetch.Prefetch | None) -> tuple[Project,
     return project, history
 
 
-def extra_pages(project: Project, history: History) -> dict[str, str]:
+def extra_pages(project: Project, history: History, today: dt.date) -> dict[str, str]:
     """Pages beyond the core: registers, change control and reports: docs path -> Markdown (or .ics)."""
-    today = dt.date.today()
     return {**registers.register_pages(project, today), **changes.change_pages(project, history),
             **reports.report_pages(project, today, history)}
 
@@ -129,14 +137,14 @@ def on_files(files: Files, config: Any) -> Files:
     st.prefetch = None
     st.linker = Linker(project)
     st.documents_by_uri = {p.src_uri: p.document for p in project.controlled_pages if p.document is not None}
-    problems = check_all(project, history, dt.date.today())
+    problems = check_all(project, history, st.today)
     st.reported = {(p.path, "static", p.message) for p in problems}
     report(problems)
     for page in project.pages:
         if page.path.startswith(st.settings.rel(st.settings.procedures_dir) + "/"):
             files.append(File(page.src_uri, src_dir=str(st.settings.root), dest_dir=config.site_dir,
                               use_directory_urls=config.use_directory_urls))
-    st.generated = {**pages.generated_pages(project), **extra_pages(project, history)}
+    st.generated = {**pages.generated_pages(project), **extra_pages(project, history, st.today)}
     for uri, content in st.generated.items():
         if files.get_file_from_path(uri) is not None:
             log.warning(f"{uri}: a file in docs/ has the path of a generated page; rename it")

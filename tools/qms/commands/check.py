@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
-from .. import prefetch
+from .. import clock, prefetch
 from ..changecontrol import base_problems, controlled_folders
 from ..checks import check_all
 from ..config import load_settings
 from ..history import load_history
 from ..problems import errors, sort_problems, summary
 from ..project import load_project
+from .options import date_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "records and, with --base, change control since a git revision.")
     p.add_argument("--base", metavar="REV", help="also check change control since REV (e.g. origin/main): "
                                                   "a document whose content changed needs a revision bump")
+    p.add_argument("--as-of", type=date_arg, metavar="DATE",
+                   help="judge what is overdue or due on DATE (default: today)")
     p.add_argument("--warnings-as-errors", action="store_true", help="exit 1 on warnings too")
     p.add_argument("paths", nargs="*", help="only report problems in these files (e.g. the staged ones)")
     p.set_defaults(func=run)
@@ -35,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if early is not None:
         early.wait()
     history = load_history(settings.root, folders)
-    problems = check_all(project, history, dt.date.today())
+    problems = check_all(project, history, clock.today(args.as_of))
     if args.base:
         problems += base_problems(project, args.base)
     if args.paths:

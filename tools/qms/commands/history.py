@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import difflib
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from .. import changecontrol
 from ..config import load_settings
 from ..history import History, latest_id, load_history
 from ..problems import Problem, QMSError
+from .options import date_arg
 from ..project import Project, load_project
 
 
@@ -27,8 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("audit-trail", help="all changes to controlled documents, with change-control flags",
                               description="Every change to a controlled document, newest first, with flags: "
                                           + "; ".join(f"{k} ({v})" for k, v in changecontrol.FLAG_TEXT.items()) + ".")
-    p.add_argument("--since", type=_date, metavar="DATE", help="first day to include (YYYY-MM-DD)")
-    p.add_argument("--until", type=_date, metavar="DATE", help="last day to include (YYYY-MM-DD)")
+    p.add_argument("--since", type=date_arg, metavar="DATE", help="first day to include (YYYY-MM-DD)")
+    p.add_argument("--until", type=date_arg, metavar="DATE", help="last day to include (YYYY-MM-DD)")
     _output_options(p, default="csv")
     p.set_defaults(func=run_audit_trail)
 
@@ -46,12 +46,6 @@ def _output_options(parser: argparse.ArgumentParser, default: str) -> None:
                         help=f"output format (default: {default})")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
 
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
 
 
 def _emit(text: str, output: Path | None) -> None:

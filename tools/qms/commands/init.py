@@ -7,6 +7,7 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
+from .. import clock
 from ..problems import Problem, QMSError
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "init"
@@ -51,7 +52,7 @@ def create(directory: Path, company: str, today: dt.date) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     directory: Path = args.directory
-    written = create(directory, args.company, dt.date.today())
+    written = create(directory, args.company, clock.today())
     if not args.no_git and not (directory / ".git").exists():
         subprocess.run(["git", "init", "-q", str(directory)], check=False)
     print(f"Created a quality manual for {args.company} in {directory} ({len(written)} files).")

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from .. import pdf
+from .. import clock, pdf
 from ..config import load_settings
 from ..problems import Problem, QMSError
 from ..project import load_project
+from .options import date_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="only this document's PDF (repeatable); skips the whole manual unless --manual is given")
     p.add_argument("--manual", action="store_true", help="with --document: write the whole manual too")
     p.add_argument("--no-documents", action="store_true", help="only the whole manual, no per-document PDFs")
-    p.add_argument("--date", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+    p.add_argument("--date", type=date_arg, default=None, metavar="YYYY-MM-DD",
                    help="print date shown on every page (default: today)")
     p.set_defaults(func=run)
 
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         raise QMSError([Problem(settings.rel(settings.config_file), 0, f"no controlled document '{d}'")
                         for d in unknown])
     out: Path = (args.output or site / "pdf").resolve()
-    printed = args.date or dt.date.today()
+    printed = clock.today(args.date)
     written = []
     if not args.document or args.manual:
         written.append(pdf.write_manual(site, project, out / pdf.MANUAL_FILE, printed))

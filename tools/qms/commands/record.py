@@ -17,7 +17,7 @@ from typing import Any
 
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from .. import yamlio
+from .. import clock, yamlio
 from ..config import load_settings
 from ..problems import Problem, QMSError
 from ..project import Project, load_project
@@ -64,7 +64,7 @@ def _nested(sub: argparse._SubParsersAction, name: str, help_text: str) -> argpa
 
 def run_new(args: argparse.Namespace) -> int:
     project = load_project(load_settings(args.config_file))
-    path = create_record(project, args.type, args.record_id, dt.date.today())
+    path = create_record(project, args.type, args.record_id, clock.today())
     print(f"{project.settings.rel(path)}: created; fill in the empty values, then run `qms check`")
     return 0
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from pathlib import Path
 
-from .. import auditprep, gap, reviews, tasks
+from .. import auditprep, clock, gap, reviews, tasks
 from ..config import load_settings
 from ..problems import Problem, QMSError
+from .options import date_arg
 from ..project import Project, load_project
 from ..render import reports
 from ..reviewpack import Period, compile_pack
@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _format(p, gap.FORMATS)
     p.add_argument("--fail-under", type=float, metavar="N",
                    help="exit 1 when fewer than N percent of the applicable clauses are covered (for CI)")
-    p.add_argument("--as-of", type=_date, metavar="DATE", help="judge assessment target dates on DATE (default: today)")
+    p.add_argument("--as-of", type=date_arg, metavar="DATE", help="judge assessment target dates on DATE (default: today)")
     p.set_defaults(func=run_gap)
 
     p = sub.add_parser("review-due", help="documents whose periodic review is overdue or due soon",
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "from git (the last approved change), from a recorded review (qms review-done), "
                                    "or from the effective date.")
     _format(p, ("md", "json"))
-    p.add_argument("--as-of", type=_date, metavar="DATE", help="the day to judge on (default: today)")
+    p.add_argument("--as-of", type=date_arg, metavar="DATE", help="the day to judge on (default: today)")
     p.add_argument("--fail-on-overdue", action="store_true", help="exit 1 when a review is overdue")
     p.set_defaults(func=run_review_due)
 
@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Set `last_review:` in the document's front matter (every other byte of the file "
                                    "is kept). Commit the change with an Approved-by: trailer.")
     p.add_argument("document", metavar="DOC-ID", help="the id of the document reviewed, e.g. QP-05")
-    p.add_argument("--date", type=_date, metavar="DATE", help="the date of the review (default: today)")
+    p.add_argument("--date", type=date_arg, metavar="DATE", help="the date of the review (default: today)")
     p.set_defaults(func=run_review_done)
 
     p = sub.add_parser("tasks", help="the managers' recurring tasks, as Markdown or an iCalendar file",
@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "file with recurrence rules for calendar programs.")
     _format(p, ("md", "ics"))
     p.add_argument("--role", help="only the tasks of this role id")
-    p.add_argument("--start", type=_date, metavar="DATE", help="first day of the calendar (default: today)")
+    p.add_argument("--start", type=date_arg, metavar="DATE", help="first day of the calendar (default: today)")
     p.set_defaults(func=run_tasks)
 
     p = sub.add_parser("audit-checklist", help="checklist for an internal audit of a clause or a process",
@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     scope.add_argument("--clause", help="a clause number, e.g. 8.7")
     scope.add_argument("--process", metavar="DOC-ID", help="the document of a process, e.g. QP-13")
     _format(p, ("md", "json"))
-    p.add_argument("--as-of", type=_date, metavar="DATE", help="the day of the audit (default: today)")
+    p.add_argument("--as-of", type=date_arg, metavar="DATE", help="the day of the audit (default: today)")
     p.add_argument("--sample", type=int, default=auditprep.DEFAULT_SAMPLE, metavar="N",
                    help=f"recent records to list per record type (default: {auditprep.DEFAULT_SAMPLE})")
     p.set_defaults(func=run_audit_checklist)
@@ -68,7 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--period", type=_period, metavar="START..END",
                    help="e.g. 2026-01-01..2026-12-31 (default: the twelve months up to --as-of)")
     _format(p, ("md", "json"))
-    p.add_argument("--as-of", type=_date, metavar="DATE", help="judge open and overdue items on DATE (default: today)")
+    p.add_argument("--as-of", type=date_arg, metavar="DATE", help="judge open and overdue items on DATE (default: today)")
     p.set_defaults(func=run_review_pack)
 
 
@@ -76,12 +76,6 @@ def _format(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
     parser.add_argument("--format", choices=formats, default=formats[0], help=f"output format (default: {formats[0]})")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
 
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD") from None
 
 
 def _period(value: str) -> Period:
@@ -139,7 +133,7 @@ def run_gap(args: argparse.Namespace) -> int:
         _warn(list(analysis.problems))
         if any(p.severity == "error" for p in analysis.problems) and analysis.assessment is None:
             print(f"{gap.ASSESSMENT_FILE} is not used until these problems are fixed.", file=sys.stderr)
-    as_of = args.as_of or dt.date.today()
+    as_of = clock.today(args.as_of)
     if args.format == "json":
         _emit(_json(gap.rows_json(analysis)), args.output)
     elif args.format == "csv":
@@ -158,7 +152,7 @@ def run_review_due(args: argparse.Namespace) -> int:
     project = _project(args)
     history = _history(project)
     _warn(list(history.problems))
-    as_of = args.as_of or dt.date.today()
+    as_of = clock.today(args.as_of)
     items = reviews.review_schedule(project, as_of, reviews.last_reviews(project, history))
     if args.format == "json":
         _emit(_json(reviews.schedule_json(items, as_of)), args.output)
@@ -179,7 +173,7 @@ def run_review_done(args: argparse.Namespace) -> int:
         hint = difflib.get_close_matches(args.document, list(project.documents), n=3, cutoff=0.6)
         raise QMSError(Problem(args.document, 0, f"unknown document id '{args.document}'"
                                                  + (f" (did you mean {' or '.join(repr(h) for h in hint)}?)" if hint else "")))
-    today = dt.date.today()
+    today = clock.today()
     when = args.date or today
     problem = reviews.review_done_problem(doc, when, today)
     if problem is not None:
@@ -204,7 +198,7 @@ def run_tasks(args: argparse.Namespace) -> int:
             raise QMSError(Problem("--role", 0, f"unknown role '{args.role}': use a role id from "
                                                 f"{project.settings.rel(project.settings.organization_file)}"))
         items = [t for t in items if t.role == args.role]
-    start = args.start or dt.date.today()
+    start = args.start or clock.today()
     if args.format == "ics":
         _emit(reports.calendar_text(project, items, start).encode("utf-8"), args.output)
     else:
@@ -216,7 +210,7 @@ def run_audit_checklist(args: argparse.Namespace) -> int:
     project = _project(args)
     history = _history(project)
     checklist = auditprep.checklist(project, clause_id=args.clause, process_id=args.process,
-                                    as_of=args.as_of or dt.date.today(), history=history,
+                                    as_of=clock.today(args.as_of), history=history,
                                     sample_size=max(args.sample, 0))
     if args.format == "json":
         _emit(_json(checklist.as_json()), args.output)
@@ -227,7 +221,7 @@ def run_audit_checklist(args: argparse.Namespace) -> int:
 
 def run_review_pack(args: argparse.Namespace) -> int:
     project = _project(args)
-    as_of = args.as_of or dt.date.today()
+    as_of = clock.today(args.as_of)
     period = args.period or Period.year_to(as_of)
     pack = compile_pack(project, period, as_of)
     if args.format == "json":

@@ -437,7 +437,7 @@ def pack_markdown(project: Project, pack: ReviewPack, uri: str | None = None) ->
     p = pack.period
     clause = project.standard.get("9.3.2")
     ref = links.clause(clause, True) if clause else "management review inputs"
-    out = [f"# Management review input pack\n\n",
+    out = ["# Management review input pack\n\n",
            f"The inputs to the next management review ({ref}) for **{p.start.isoformat()} to {p.end.isoformat()}**, "
            f"compiled on {pack.as_of.isoformat()} from the records in git. Each section names the records it is "
            "computed from; the registers hold the detail.\n\n"]
