@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
-from qms import history as history_module  # noqa: E402
-from qms.history import load_history  # noqa: E402
+from qms.history import revisions as history_module  # noqa: E402
+from qms.history.revisions import load_history  # noqa: E402
 
 FOLDERS = ("procedures", "docs")
 PARAGRAPH = ("The operator checks the first part against the drawing and records the result on the job card. "

@@ -31,8 +31,7 @@ from typing import Any, BinaryIO, Iterator
 
 import yaml
 from jsonschema import Draft202012Validator
-
-from qms import catalogue
+from qms.model import catalogue
 
 GENERATOR_VERSION = 1  # raise when the output changes, so cached benchmark repositories are regenerated
 ROOT = Path(__file__).resolve().parents[1]  # this repository: the example company's settings and schemas

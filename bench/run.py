@@ -38,8 +38,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import generate
 from qms.cache import cache_dir
+
+from bench import generate
 
 SIZES = {  # name -> (documents, first-parent commits, records)
     "tiny": (20, 60, 40),  # a smoke test of the benchmark itself

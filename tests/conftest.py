@@ -52,7 +52,7 @@ def mkdocs_build(project: Path, site: Path | None = None) -> Run:
 @pytest.fixture
 def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No user or system git configuration (signing, log.showSignature, hooks) leaks into a test."""
-    from qms import history
+    from qms.history import revisions as history
 
     home = tmp_path_factory.mktemp("home")
     (home / ".gitconfig").write_text("")

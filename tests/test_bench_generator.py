@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, mkdocs_build, run
 
 sys.path.insert(0, str(ROOT))  # the bench package lives beside tests/, outside the installed engine

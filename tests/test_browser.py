@@ -20,7 +20,6 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-
 from conftest import ROOT
 
 OUT = ROOT / "test-output" / "browser"

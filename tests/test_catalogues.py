@@ -7,9 +7,8 @@ import re
 from pathlib import Path
 
 import yaml
-
 from conftest import ROOT, mkdocs_build, page, run
-from qms import catalogue
+from qms.model import catalogue
 
 REFERENCE_TERMS = ROOT.parent / "shared" / "reference" / "iso9000-2015-terms.yaml"
 

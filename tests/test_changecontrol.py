@@ -12,14 +12,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from qms import cli
-from qms.changecontrol import audit_trail, base_problems, changes_since, flags_for, judge, judge_history
+from qms.cli import app as cli
 from qms.config import Policy, load_settings
-from qms.history import load_history
+from qms.history.changecontrol import audit_trail, flags_for, judge, judge_history
+from qms.history.pullrequest import base_problems, changes_since
+from qms.history.redline import compare_page, comparisons, redline, redline_html
+from qms.history.revisions import load_history
+from qms.model.project import load_project
 from qms.problems import QMSError
-from qms.project import load_project
-from qms.redline import compare_page, comparisons, redline, redline_html
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.usefixtures("isolated_git")

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run
 
 QP = "procedures/QP-01-control-of-documented-information.md"

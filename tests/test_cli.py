@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from conftest import ROOT, run
-from qms.cli import MODULE_OF, build_parser
+from qms.cli.app import MODULE_OF, build_parser
 
 
 def subcommands(parser: argparse.ArgumentParser) -> set[str]:

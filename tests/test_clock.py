@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SUITE_TODAY, mkdocs_build, page, run
-
 from qms import clock
 from qms.problems import QMSError
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from conftest import ROOT
 from qms.config import load_settings
-from qms.project import load_project
-from qms.records import confidential_values
+from qms.model.project import load_project
+from qms.model.records import confidential_values
 
 
 def site_texts(site: Path) -> dict[str, str]:

@@ -10,11 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from qms import cli, gap
-from qms.commands.init import create
+from qms.analysis import gap
+from qms.cli import app as cli
+from qms.cli.init import create
 from qms.config import load_settings
-from qms.project import Project, load_project
+from qms.model.project import Project, load_project
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 26)

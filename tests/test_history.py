@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from qms.cache import cache_dir
-from qms import history as history_module
-from qms.history import front_matter_keys, load_history, web_url
+from qms.history import revisions as history_module
+from qms.history.git import web_url
+from qms.history.revisions import front_matter_keys, load_history
 from qms.problems import QMSError
 
 pytestmark = pytest.mark.usefixtures("isolated_git")

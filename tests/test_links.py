@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import ROOT
 from qms.config import load_settings
-from qms.project import load_project
+from qms.model.project import load_project
 from qms.render.links import Linker, resolve_literal_calls
 
 PROJECT = load_project(load_settings(ROOT / "mkdocs.yml"))

@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SUITE_TODAY, run
 
 OUT = ROOT / "test-output" / "pdf"
@@ -41,7 +40,7 @@ def flat(text: str) -> str:
 
 def documents() -> dict:
     from qms.config import load_settings
-    from qms.project import load_project
+    from qms.model.project import load_project
 
     return load_project(load_settings(ROOT / "mkdocs.yml")).documents
 
@@ -217,7 +216,7 @@ def test_diagrams_are_printed_as_their_boxes_and_connections(printed: Path):
 
 
 def test_diagram_description_lists_groups_boxes_and_arrows():
-    from qms.pdf import describe_diagram
+    from qms.publish.pdf import describe_diagram
 
     text = describe_diagram("flowchart LR\n  A([Customer order])\n  subgraph CORE[Core processes]\n"
                             "    B[Contract review QP-06]\n  end\n  A --> B\n  B -->|accepted| C[Production]\n")
@@ -229,9 +228,9 @@ def test_diagram_description_lists_groups_boxes_and_arrows():
 def test_links_between_pages_stay_inside_the_pdf(example_site: Path):
     import datetime
 
-    from qms import pdf
     from qms.config import load_settings
-    from qms.project import load_project
+    from qms.model.project import load_project
+    from qms.publish import pdf
 
     project = load_project(load_settings(ROOT / "mkdocs.yml"))
     pages = pdf.site_pages(example_site, project)

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import BIN, ROOT, run
 
 GITHUB = ".github/workflows/manual.yml"
@@ -65,7 +64,7 @@ def qms_command_lines(script: str) -> list[list[str]]:
 
 
 def assert_qms_commands_parse(script: str) -> int:
-    from qms.cli import build_parser
+    from qms.cli.app import build_parser
 
     commands = qms_command_lines(script)
     for args in commands:

@@ -10,14 +10,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from qms import yamlio
-from qms.catalogue import find_catalogue, load_standard
-from qms.cli import main as qms
-from qms.commands.record import create_record, new_record_text
+from qms.cli.app import main as qms
+from qms.cli.record import create_record, new_record_text
 from qms.config import load_settings
-from qms.project import Project, load_project
-from qms.records import confidential_values, public_view
+from qms.model import yamlio
+from qms.model.catalogue import find_catalogue, load_standard
+from qms.model.project import Project, load_project
+from qms.model.records import confidential_values, public_view
 from qms.render import paths
 from qms.render.registers import register_pages
 

@@ -9,14 +9,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from qms import auditprep, cli
-from qms.commands.init import create
+from qms.analysis import auditprep
+from qms.analysis.reviewpack import Period, compile_pack
+from qms.cli import app as cli
+from qms.cli.init import create
 from qms.config import load_settings
+from qms.model.project import Project, load_project
 from qms.problems import QMSError
-from qms.project import Project, load_project
 from qms.render import reports
-from qms.reviewpack import Period, compile_pack
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = Period(dt.date(2026, 1, 1), dt.date(2026, 6, 30))

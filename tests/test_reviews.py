@@ -9,12 +9,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from qms import cli, reviews
-from qms.commands.init import create
+from qms.analysis import reviews
+from qms.cli import app as cli
+from qms.cli.init import create
 from qms.config import load_settings
-from qms.history import load_history
-from qms.project import Project, load_project
+from qms.history.revisions import load_history
+from qms.model.project import Project, load_project
 
 pytestmark = pytest.mark.usefixtures("isolated_git")
 

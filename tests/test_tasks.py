@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from dateutil.rrule import rrulestr
 from icalendar import Calendar, vRecur
-
-from qms import cli, tasks
-from qms.commands.init import create
+from qms.analysis import tasks
+from qms.cli import app as cli
+from qms.cli.init import create
 from qms.config import load_settings
-from qms.project import Project, load_project
+from qms.model.project import Project, load_project
 from qms.render import reports
 
 START = dt.date(2026, 11, 26)  # a Thursday

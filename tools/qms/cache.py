@@ -18,7 +18,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from . import __version__
+from qms import __version__
 
 log = logging.getLogger(__name__)
 def cache_dir(root: Path) -> Path:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from .problems import Problem, QMSError
+from qms.problems import Problem, QMSError
 
 ENV = "QMS_TODAY"
 

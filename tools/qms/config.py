@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .problems import Problem, QMSError
+from qms.problems import Problem, QMSError
 
 DEFAULT_CONTROLLED_DIRS = ("procedures", "docs")
 CHANGE_FLAGS = ("no-revision-bump", "no-approval", "unsigned", "direct-change")

@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, NoReturn
 
-from ..render.links import resolve_literal_calls
-from ..sandbox import describe, sandboxed
-from ..yamlio import split_front_matter
-from . import mkdocs as hooks
+from qms.adapters import mkdocs as hooks
+from qms.model.yamlio import split_front_matter
+from qms.render.links import resolve_literal_calls
+from qms.render.sandbox import describe, sandboxed
 
 SAFE_CONFIG_KEYS = ("site_name", "site_url", "site_description", "site_author", "repo_url", "repo_name",
                     "copyright", "extra")

@@ -17,21 +17,22 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 
-from .. import clock, prefetch
-from ..changecontrol import controlled_folders
-from ..checks import check_all
-from ..config import Settings, load_settings
-from ..documents import Document
-from ..history import History, load_history
-from ..problems import Problem, QMSError, sort_problems
-from ..project import Project, load_project
-from ..render import changes, docpage, pages, paths, registers, reports
-from ..render.links import Linker
+from qms import clock, package
+from qms.analysis.checks import check_all
+from qms.config import Settings, load_settings
+from qms.history.changecontrol import controlled_folders
+from qms.history.revisions import History, load_history
+from qms.model.documents import Document
+from qms.model.project import Project, load_project
+from qms.problems import Problem, QMSError, sort_problems
+from qms.render import changes, docpage, pages, paths, registers, reports
+from qms.render.links import Linker
+from qms.site import prefetch
 
 log = logging.getLogger("mkdocs.plugins.qms")
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-THEME_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "theme"
+ASSETS = package.ASSETS
+THEME_TEMPLATES = package.THEME_TEMPLATES
 CSS_URI = "assets/qms/qms.css"
 
 SECTION_TITLES = {

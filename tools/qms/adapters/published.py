@@ -19,7 +19,9 @@ from typing import Any
 
 from mkdocs.utils import get_relative_url
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+from qms import package
+
+ASSETS = package.ASSETS
 MERMAID = ASSETS / "mermaid.min.js"
 MERMAID_URI = "assets/qms/mermaid.min.js"
 _BUNDLE = '<script src="'

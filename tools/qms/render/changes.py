@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..cache import DiskCache
-from ..changecontrol import FLAG_TEXT, audit_trail, flags_for
-from ..documents import Document
-from ..history import Change, History
-from ..project import Project
-from ..redline import REDLINE_CSS, change_details, compare_page
-from . import paths
-from .pages import WIDE_HEADER
+from qms.cache import DiskCache
+from qms.history.changecontrol import FLAG_TEXT, audit_trail, flags_for
+from qms.history.redline import REDLINE_CSS, change_details, compare_page
+from qms.history.revisions import Change, History
+from qms.model.documents import Document
+from qms.model.project import Project
+from qms.render import paths
+from qms.render.pages import WIDE_HEADER
 
 CHANGES_DIR = "changes"
 AUDIT_TRAIL = f"{CHANGES_DIR}/index.md"

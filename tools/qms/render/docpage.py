@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..documents import Document
-from ..project import Project
-from . import paths
+from qms.model.documents import Document
+from qms.model.project import Project
+from qms.render import paths
 
 
 def _cell(text: str) -> str:

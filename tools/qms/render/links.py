@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..checks import reference_problem
-from ..documents import MACRO_CALL
-from ..problems import Problem
-from ..project import Project
-from . import paths
+from qms.analysis.checks import reference_problem
+from qms.model.documents import MACRO_CALL
+from qms.model.project import Project
+from qms.problems import Problem
+from qms.render import paths
 
 
 def _title(text: str) -> str:

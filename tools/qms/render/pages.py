@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..catalogue import Clause, Standard
-from ..documents import Document
-from ..project import Project
-from . import paths
+from qms.model.catalogue import Clause, Standard
+from qms.model.documents import Document
+from qms.model.project import Project
+from qms.render import paths
 
 GENERATED_HEADER = "---\nrender_macros: false\nsearch:\n  boost: 0.5\n---\n"
 WIDE_HEADER = "---\nrender_macros: false\nhide:\n  - toc\n---\n"  # wide tables need the room of the right column

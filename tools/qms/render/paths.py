@@ -6,7 +6,7 @@ import functools
 import posixpath
 import re
 
-from ..catalogue import Clause, Standard
+from qms.model.catalogue import Clause, Standard
 
 GLOSSARY = "glossary.md"
 DOCUMENTS = "documents.md"

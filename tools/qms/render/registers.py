@@ -14,11 +14,17 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable, Iterable, Mapping
 
-from ..documents import Document
-from ..project import Project
-from ..records import RecordType, public_view, retain_coverage, revision_key, split_field
-from . import paths
-from .pages import GENERATED_HEADER
+from qms.model.documents import Document
+from qms.model.project import Project
+from qms.model.records import (
+    RecordType,
+    public_view,
+    retain_coverage,
+    revision_key,
+    split_field,
+)
+from qms.render import paths
+from qms.render.pages import GENERATED_HEADER
 
 REGISTERS_DIR = "registers"
 DUE_SOON_DAYS = 30

@@ -13,19 +13,19 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from .. import gap as gapmod
-from .. import reviews as reviewsmod
-from .. import tasks as tasksmod
-from ..auditprep import Checklist
-from ..catalogue import Clause
-from ..documents import Document
-from ..project import Project
-from ..reviewpack import Period, ReviewPack, compile_pack
-from . import charts, paths
-from .pages import attribution, clause_name_md
+from qms.analysis import gap as gapmod
+from qms.analysis import reviews as reviewsmod
+from qms.analysis import tasks as tasksmod
+from qms.analysis.auditprep import Checklist
+from qms.analysis.reviewpack import Period, ReviewPack, compile_pack
+from qms.model.catalogue import Clause
+from qms.model.documents import Document
+from qms.model.project import Project
+from qms.render import charts, paths
+from qms.render.pages import attribution, clause_name_md
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..history import History
+    from qms.history.revisions import History
 
 REPORTS_DIR = "reports"
 GAP_PAGE = f"{REPORTS_DIR}/gap-analysis.md"

@@ -1,0 +1,80 @@
+"""The `qms` command line: one subcommand per module of qms.cli."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from qms import __version__
+from qms.problems import QMSError
+
+# Each module has register(subparsers) which adds its subcommand(s) with set_defaults(func=run).
+COMMAND_MODULES = (
+    "check",
+    "export",
+    "history",
+    "init",
+    "pdf",
+    "record",
+    "reports",
+)
+# Which module registers each subcommand, so a run imports only what it needs.
+MODULE_OF = {
+    "check": "check", "export": "export", "init": "init", "pdf": "pdf",
+    "history": "history", "audit-trail": "history", "diff": "history",
+    "new": "record", "record": "record",
+    "gap": "reports", "review-due": "reports", "review-done": "reports", "tasks": "reports",
+    "audit-checklist": "reports", "review-pack": "reports",
+}
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The subcommand named in argv (after the global options), if any."""
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-f", "--config-file"):
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with `argv`, only the module of the command it names is imported (for speed)."""
+    parser = argparse.ArgumentParser(
+        prog="qms",
+        description="Quality manual engine: check, export and report on an ISO 9001 quality system kept in git.",
+    )
+    parser.add_argument("--version", action="version", version=f"qms {__version__}")
+    parser.add_argument("-f", "--config-file", type=Path, default=None,
+                        help="mkdocs.yml of the quality manual (default: found from the current folder)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    wanted = MODULE_OF.get(_command_of(argv) or "") if argv is not None else None
+    for name in COMMAND_MODULES if wanted is None else (wanted,):
+        importlib.import_module(f"qms.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except QMSError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `qms export | head`
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""`qms check`: validate documents, references and records; print `path:line: message`; exit 1 on errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from qms import clock
+from qms.analysis.checks import check_all
+from qms.cli.options import date_arg
+from qms.config import load_settings
+from qms.history.changecontrol import controlled_folders
+from qms.history.pullrequest import base_problems
+from qms.history.revisions import load_history
+from qms.model.project import load_project
+from qms.problems import errors, sort_problems, summary
+from qms.site import prefetch
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="validate the whole quality system (exit 1 on any error)",
+                       description="Validate front matter, references (terms, clauses, documents, record types), "
+                                   "records and, with --base, change control since a git revision.")
+    p.add_argument("--base", metavar="REV", help="also check change control since REV (e.g. origin/main): "
+                                                  "a document whose content changed needs a revision bump")
+    p.add_argument("--as-of", type=date_arg, metavar="DATE",
+                   help="judge what is overdue or due on DATE (default: today)")
+    p.add_argument("--warnings-as-errors", action="store_true", help="exit 1 on warnings too")
+    p.add_argument("paths", nargs="*", help="only report problems in these files (e.g. the staged ones)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config_file)
+    folders = controlled_folders(settings)
+    early = prefetch.start(settings.root, folders, None)  # the history, meanwhile
+    project = load_project(settings)
+    if early is not None:
+        early.wait()
+    history = load_history(settings.root, folders)
+    problems = check_all(project, history, clock.today(args.as_of))
+    if args.base:
+        problems += base_problems(project, args.base)
+    if args.paths:
+        wanted = {settings.rel(Path(p).resolve()) for p in args.paths}
+        problems = [p for p in problems if p.path in wanted]
+    problems = sort_problems(problems)
+    for problem in problems:
+        print(problem)
+    sys.stdout.flush()
+    print(summary(problems), file=sys.stderr)
+    failing = problems if args.warnings_as_errors else errors(problems)
+    return 1 if failing else 0
+

@@ -1,0 +1,109 @@
+"""`qms history`, `qms audit-trail` and `qms diff`: change control read from git history."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+from qms.cli.options import date_arg
+from qms.config import load_settings
+from qms.history import changecontrol, pullrequest
+from qms.history.revisions import History, latest_id, load_history
+from qms.model.project import Project, load_project
+from qms.problems import Problem, QMSError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the history, audit-trail and diff subcommands."""
+    p = subparsers.add_parser("history", help="revision history of one document, newest first",
+                              description="The revision history of one controlled document, from git: commit, date, "
+                                          "author, change summary, revision and approvers, newest first.")
+    p.add_argument("doc_id", metavar="DOC-ID", help="document id, e.g. QP-07")
+    _output_options(p, default="md")
+    p.set_defaults(func=run_history)
+
+    p = subparsers.add_parser("audit-trail", help="all changes to controlled documents, with change-control flags",
+                              description="Every change to a controlled document, newest first, with flags: "
+                                          + "; ".join(f"{k} ({v})" for k, v in changecontrol.FLAG_TEXT.items()) + ".")
+    p.add_argument("--since", type=date_arg, metavar="DATE", help="first day to include (YYYY-MM-DD)")
+    p.add_argument("--until", type=date_arg, metavar="DATE", help="last day to include (YYYY-MM-DD)")
+    _output_options(p, default="csv")
+    p.set_defaults(func=run_audit_trail)
+
+    p = subparsers.add_parser("diff", help="controlled documents changed since a base revision (for a pull request)",
+                              description="Summarise the controlled documents that differ between REV and the working "
+                                          "tree: old and new revision, clauses and record types affected. Paste the "
+                                          "Markdown into a pull request.")
+    p.add_argument("--base", required=True, metavar="REV", help="base branch, tag or commit, e.g. origin/main")
+    _output_options(p, default="md")
+    p.set_defaults(func=run_diff)
+
+
+def _output_options(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument("--format", choices=changecontrol.FORMATS, default=default,
+                        help=f"output format (default: {default})")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise QMSError(Problem(str(output), 0, f"cannot write: {exc.strerror}")) from None
+
+
+def _history(project: Project) -> History:
+    history = load_history(project.settings.root, changecontrol.controlled_folders(project.settings))
+    for problem in history.problems:
+        print(problem, file=sys.stderr)
+    return history
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """Print the revision history of one document."""
+    project = load_project(load_settings(args.config_file), with_records=False)
+    history = _history(project)
+    doc = project.documents.get(args.doc_id)
+    if doc is not None:
+        changes, title, path = history.for_path(doc.path), doc.label, doc.path
+    else:
+        path = history.path_of(args.doc_id)
+        if path is None:
+            known = sorted({*project.documents, *filter(None, (latest_id(c) for c in history.changes.values()))})
+            close = difflib.get_close_matches(args.doc_id, known, n=3, cutoff=0.5)
+            hint = f": did you mean {', '.join(close)}?" if close else ": 'qms export' lists the documents"
+            raise QMSError(Problem(project.settings.rel(project.settings.config_file), 0,
+                                   f"no document with id '{args.doc_id}'{hint}"))
+        changes, title = history.for_path(path), f"{args.doc_id} (withdrawn)"
+    draft = history.uncommitted(path) and doc is not None
+    if draft and args.format != "md":
+        print(f"{path}: note: the working copy differs from the last commit (draft, not yet approved)", file=sys.stderr)
+    _emit(changecontrol.format_history(changes, args.format, title, history, draft), args.output)
+    return 0
+
+
+def run_audit_trail(args: argparse.Namespace) -> int:
+    """Print every change to a controlled document in a period, with its flags."""
+    settings = load_settings(args.config_file)
+    if args.since and args.until and args.since > args.until:
+        raise QMSError(Problem("audit-trail", 0, f"--since {args.since} is after --until {args.until}"))
+    history = load_history(settings.root, changecontrol.controlled_folders(settings))
+    for problem in history.problems:
+        print(problem, file=sys.stderr)
+    rows = changecontrol.audit_trail(history, args.since, args.until)
+    _emit(changecontrol.format_audit(rows, args.format), args.output)
+    return 0
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """Print the controlled documents changed since a base revision (a report: `qms check --base` fails)."""
+    project = load_project(load_settings(args.config_file), with_records=False)
+    changes = pullrequest.changes_since(project.settings.root, args.base, project)
+    _emit(pullrequest.format_diff(changes, args.format, args.base, project), args.output)
+    return 0

@@ -1,1 +1,0 @@
-"""Subcommands of the `qms` command line; each module has `register(subparsers)`."""

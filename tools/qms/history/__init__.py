@@ -1,0 +1,1 @@
+"""Change control from git: repository access, revision history, redlines, flags and pull requests."""

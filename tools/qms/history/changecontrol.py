@@ -1,0 +1,255 @@
+"""Change control (ISO 9001 7.5.2, 7.5.3): flags on changes, the audit trail, and pull-request checks.
+
+A change to a controlled document is flagged when its content changed without a revision bump,
+when no approval is recorded, when its commit is not signed, or when it reached the branch
+directly rather than through a pull request. The policy in mkdocs.yml says which flags are errors
+and from which date history is judged. `changes_since` compares a base revision with the working
+tree for `qms check --base` and `qms diff`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from qms.config import CHANGE_FLAGS, Policy, Settings
+from qms.history.revisions import (
+    Change,
+    History,
+    latest_id,
+)
+from qms.problems import Problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+
+NO_REVISION_BUMP = "no-revision-bump"
+NO_APPROVAL = "no-approval"
+UNSIGNED = "unsigned"
+DIRECT_CHANGE = "direct-change"
+FLAGS = (NO_REVISION_BUMP, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE)
+assert FLAGS == CHANGE_FLAGS
+FLAG_TEXT = {
+    NO_REVISION_BUMP: "content changed without a revision bump",
+    NO_APPROVAL: "no approval recorded (no Approved-by/Reviewed-by trailer, no reviewer merged it)",
+    UNSIGNED: "commit not signed",
+    DIRECT_CHANGE: "changed directly on the branch, not through a pull request",
+}
+FORMATS = ("md", "json", "csv")
+STATUS_TEXT = {"A": "added", "M": "modified", "R": "moved", "D": "withdrawn"}
+
+
+# ----------------------------------------------------------------------------------------------
+# Flags and policy
+
+
+def flags_for(change: Change) -> tuple[str, ...]:
+    """The change-control flags a change raises, in the order of FLAGS."""
+    flags = []
+    if change.status in ("M", "R") and change.content_changed and not change.revision_bumped:
+        flags.append(NO_REVISION_BUMP)
+    if not change.approved_by:
+        flags.append(NO_APPROVAL)
+    if not change.signed:
+        flags.append(UNSIGNED)
+    if not change.via_pr:
+        flags.append(DIRECT_CHANGE)
+    return tuple(flags)
+
+
+def judged(change: Change, policy: Policy) -> bool:
+    """True when the policy judges this change (it reached the branch on or after judge_from)."""
+    return policy.judge_from is None or change.datetime.date() >= policy.judge_from
+
+
+def judge(changes: Iterable[Change], policy: Policy) -> list[Problem]:
+    """A problem per flag of each judged change: an error when the policy names the flag, else a warning."""
+    return [p for change in changes for p in _judge_one(change, policy, change.path)]
+
+
+def judge_history(history: History, policy: Policy) -> list[Problem]:
+    """`judge` over every change to a controlled document, each reported at the document's current path."""
+    ids = {path: latest_id(chain) for path, chain in history.changes.items()}
+    return [p for key, change in _keyed(history) if change.doc_id or ids[key]
+            for p in _judge_one(change, policy, key)]
+
+
+def _judge_one(change: Change, policy: Policy, path: str) -> list[Problem]:
+    if not judged(change, policy):
+        return []
+    problems = []
+    for flag in flags_for(change):
+        text = FLAG_TEXT[flag]
+        if flag == UNSIGNED and change.signature != "N":
+            text = f"commit signature is not valid ({change.signature_text})"
+        if flag == NO_REVISION_BUMP:
+            text += f" (revision stays {change.revision})"
+        where = f"{change.short} on {change.date}, '{change.summary}'"
+        problems.append(Problem(path, 0, f"{flag}: {text} in {where}", "error" if flag in policy.errors else "warning"))
+    return problems
+
+
+def summarize(problems: list[Problem], where: str) -> list[Problem]:
+    """Errors as they are; warnings folded into one line per flag, so a long history does not drown the output."""
+    kept = [p for p in problems if p.severity == "error"]
+    counts: dict[str, int] = {}
+    for p in problems:
+        if p.severity != "error":
+            flag = p.message.split(":", 1)[0]
+            counts[flag] = counts.get(flag, 0) + 1
+    for flag, n in counts.items():
+        kept.append(Problem(where, 0, f"{flag}: {n} change{'s' if n != 1 else ''} to controlled documents: "
+                                      f"{FLAG_TEXT.get(flag, flag)} (list them with: qms audit-trail)", "warning"))
+    return kept
+
+
+def controlled_folders(settings: Settings) -> tuple[str, ...]:
+    """The folders under change control, relative to the project root (procedures/ and docs/ by default)."""
+    folders = []
+    for folder in (settings.procedures_dir, settings.docs_dir):
+        rel = settings.rel(folder)
+        if not Path(rel).is_absolute() and rel not in folders:
+            folders.append(rel)
+    return tuple(folders)
+
+
+def controlled_changes(history: History) -> list[tuple[Change, str]]:
+    """(change, document id) for every change to a file that was a controlled document, newest first."""
+    ids = {path: latest_id(chain) for path, chain in history.changes.items()}
+    return [(c, c.doc_id or ids[key]) for key, c in _keyed(history) if c.doc_id or ids[key]]
+
+
+def _keyed(history: History) -> list[tuple[str, Change]]:
+    rank = {sha: i for i, sha in enumerate(history.order)}
+    pairs = [(key, c) for key, chain in history.changes.items() for c in chain]
+    return sorted(pairs, key=lambda kc: (rank.get(kc[1].commit, len(rank)), kc[1].path))
+
+
+# ----------------------------------------------------------------------------------------------
+# Audit trail and revision history
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One line of the audit trail: a change to a controlled document and its flags."""
+
+    date: str
+    commit: str
+    doc_id: str
+    path: str
+    revision: str | None
+    previous_revision: str | None
+    status: str
+    author: str
+    approved_by: tuple[str, ...]
+    summary: str
+    pr: str | None
+    signature: str
+    via_pr: bool
+    flags: tuple[str, ...]
+    url: str | None = None
+
+
+AUDIT_COLUMNS = ("date", "commit", "doc_id", "path", "revision", "previous_revision", "status", "author",
+                 "approved_by", "summary", "pr", "signature", "via_pr", "flags", "url")
+
+
+def audit_trail(history: History, since: dt.date | None = None, until: dt.date | None = None) -> list[AuditRow]:
+    """Every change to a controlled document between two dates (both included), newest first."""
+    rows = []
+    for change, doc_id in controlled_changes(history):
+        day = change.datetime.date()
+        if (since and day < since) or (until and day > until):
+            continue
+        rows.append(AuditRow(
+            date=change.date, commit=change.commit, doc_id=doc_id, path=change.path, revision=change.revision,
+            previous_revision=change.previous_revision, status=change.status, author=change.author,
+            approved_by=change.approved_by, summary=change.summary, pr=change.pr, signature=change.signature,
+            via_pr=change.via_pr, flags=flags_for(change), url=history.commit_url(change.commit)))
+    return rows
+
+
+def history_entry(change: Change, history: History | None = None) -> dict:
+    """One revision-history entry as plain data (for JSON, CSV and templates)."""
+    return {
+        "commit": change.commit, "short": change.short, "date": change.date,
+        "datetime": change.datetime.isoformat(), "author": change.author, "authors": list(change.authors),
+        "summary": change.summary, "revision": change.revision, "previous_revision": change.previous_revision,
+        "approved_by": list(change.approved_by), "path": change.path, "old_path": change.old_path,
+        "status": change.status, "pr": change.pr, "via_pr": change.via_pr, "signature": change.signature,
+        "signed": change.signed, "content_changed": change.content_changed,
+        "revision_bumped": change.revision_bumped, "flags": list(flags_for(change)),
+        "url": history.commit_url(change.commit) if history else None,
+    }
+
+
+HISTORY_COLUMNS = ("date", "commit", "revision", "previous_revision", "author", "approved_by", "summary",
+                   "path", "old_path", "status", "pr", "signature", "flags", "url")
+
+
+def format_history(changes: Sequence[Change], fmt: str, title: str = "", history: History | None = None,
+                   draft: bool = False) -> str:
+    """The revision history of one document as Markdown, JSON (a list of entries) or CSV."""
+    entries = [history_entry(c, history) for c in changes]
+    if fmt == "json":
+        return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return csv_text(HISTORY_COLUMNS, entries)
+    lines = [f"# Revision history: {title}".rstrip(": "), ""]
+    if draft:
+        lines += ["> The working copy differs from the last commit: draft, not yet approved.", ""]
+    if not entries:
+        lines.append("No committed revision yet.")
+        return "\n".join(lines) + "\n"
+    lines += ["| Revision | Date | Change | Author | Approved by | Commit |", "|---|---|---|---|---|---|"]
+    for e in entries:
+        commit = f"[`{e['short']}`]({e['url']})" if e["url"] else f"`{e['short']}`"
+        summary = e["summary"] + (f" ({e['pr']})" if e["pr"] else "")
+        if e["old_path"]:
+            summary += f" (moved from `{e['old_path']}`)"
+        lines.append(f"| {md_cell(e['revision'] or '—')} | {e['date']} | {md_cell(summary)} | {md_cell(e['author'])} | "
+                     f"{md_cell(', '.join(e['approved_by'])) or '—'} | {commit} |")
+    return "\n".join(lines) + "\n"
+
+
+def format_audit(rows: Sequence[AuditRow], fmt: str) -> str:
+    """The audit trail as CSV, JSON (a list of rows) or a Markdown table."""
+    data = [_row_dict(r) for r in rows]
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return csv_text(AUDIT_COLUMNS, data)
+    lines = ["| Date | Commit | Document | Revision | Change | Author | Approved by | Flags |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        commit = f"[`{r.commit[:8]}`]({r.url})" if r.url else f"`{r.commit[:8]}`"
+        revision = f"{r.previous_revision or '—'} → {r.revision or '—'}" if r.previous_revision != r.revision \
+            else (r.revision or "—")
+        lines.append(f"| {r.date} | {commit} | {md_cell(r.doc_id)} | {md_cell(revision)} | {md_cell(r.summary)} | "
+                     f"{md_cell(r.author)} | {md_cell(', '.join(r.approved_by)) or '—'} | {', '.join(r.flags) or '—'} |")
+    if not rows:
+        lines.append("| | | | | No change to a controlled document in this period. | | | |")
+    return "\n".join(lines) + "\n"
+
+
+def _row_dict(row: AuditRow) -> dict:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in row.__dict__.items()}
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "; ".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def md_cell(text: str | None) -> str:
+    """Text safe inside a Markdown table cell (and from template engines)."""
+    return (text or "").replace("|", "\\|").replace("\n", " ").replace("{", "&#123;").replace("}", "&#125;")

@@ -1,0 +1,167 @@
+"""git access: one repository, commands run with their output as bytes, batches of objects, remote URLs.
+
+Every git process the engine starts goes through `GitRepo`, so the options that keep it honest and fast
+(UTF-8 log output, no optional locks) are set in one place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import git
+
+from qms.problems import Problem, QMSError
+
+GIT_MISSING = "git is not installed or not on PATH: install git to read the revision history"
+
+
+
+class GitRepo:
+    """A git working tree seen from a project root that may be a subfolder of it."""
+
+    def __init__(self, repo: git.Repo, root: Path):
+        self.repo = repo
+        self.root = root
+        self.toplevel = Path(repo.working_tree_dir or root).resolve()
+        rel = root.resolve().relative_to(self.toplevel).as_posix()
+        self.prefix = "" if rel == "." else rel + "/"
+
+    def run(self, *args: str) -> bytes:
+        """stdout of `git ARGS` as bytes; a failure becomes a QMSError naming the command."""
+        command = [git.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", "-c", "i18n.logOutputEncoding=UTF-8", *args]
+        try:
+            return self.repo.git.execute(command, stdout_as_string=False, strip_newline_in_stdout=False,
+                                         env={"GIT_OPTIONAL_LOCKS": "0"})
+        except git.GitCommandError as exc:
+            raise QMSError(Problem(self.root.as_posix(), 0, f"git {args[0]} failed: {_stderr(exc)}")) from None
+        except (git.GitCommandNotFound, FileNotFoundError):
+            raise QMSError(Problem(self.root.as_posix(), 0, GIT_MISSING)) from None
+
+    def try_run(self, *args: str) -> bytes | None:
+        """stdout of `git ARGS`, or None when git exits non-zero."""
+        try:
+            return self.run(*args)
+        except QMSError:
+            return None
+
+    def head(self) -> str | None:
+        """The commit HEAD points at; None in a repository without commits."""
+        try:  # read from .git by GitPython: no process to start on a `mkdocs serve` rebuild
+            return self.repo.head.commit.hexsha
+        except (ValueError, TypeError, OSError, git.GitError):
+            pass
+        out = self.try_run("rev-parse", "--verify", "-q", "HEAD^{commit}")
+        return out.decode().strip() if out else None
+
+    def is_shallow(self) -> bool:
+        out = self.try_run("rev-parse", "--is-shallow-repository")
+        if out is not None:
+            return out.decode().strip() == "true"
+        return (Path(self.repo.git_dir) / "shallow").exists()
+
+    def pathspecs(self, folders: Sequence[str]) -> list[str]:
+        """Folders relative to the project root as literal pathspecs from the top of the work tree."""
+        specs = [f":(top,literal){self.prefix}{f.strip('/')}" for f in folders if f.strip("/")]
+        return specs or [f":(top,literal){self.prefix}."]
+
+    def to_root(self, git_path: str) -> str | None:
+        """A path from git (relative to the work tree's top) relative to the project root; None if outside."""
+        if not git_path.startswith(self.prefix):
+            return None
+        return git_path[len(self.prefix):]
+
+    def to_git(self, path: str) -> str:
+        return self.prefix + path
+
+    def run_with_input(self, args: Sequence[str], lines: Sequence[str]) -> bytes:
+        """stdout of `git ARGS` fed `lines` on stdin (written and read at once, so no pipe can block)."""
+        command = [git.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", "-c", "i18n.logOutputEncoding=UTF-8", *args]
+        request = "".join(f"{line}\n" for line in lines).encode("utf-8", "surrogateescape")
+        try:
+            proc = subprocess.run(command, cwd=self.toplevel, input=request, capture_output=True, check=False,
+                                  env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+        except FileNotFoundError:
+            raise QMSError(Problem(self.root.as_posix(), 0, GIT_MISSING)) from None
+        if proc.returncode != 0:
+            raise QMSError(Problem(self.root.as_posix(), 0, f"git {args[0]} failed: "
+                                   + proc.stderr.decode("utf-8", "replace").strip()))
+        return proc.stdout
+
+    def read_blobs(self, refs: Sequence[str]) -> dict[str, bytes | None]:
+        """Objects (blob ids, `commit:path`, commit ids) read with one `git cat-file --batch`; None when missing."""
+        if not refs:
+            return {}
+        out = self.run_with_input(["cat-file", "--batch", "--buffer"], refs)
+        return dict(zip(refs, _parse_batch(out, len(refs))))
+
+    def signatures(self, commits: Sequence[str]) -> dict[str, str]:
+        """The %G? letter of each commit, checked with one `git log --no-walk --stdin`."""
+        if not commits:
+            return {}
+        out = self.run_with_input(["log", "--no-walk=unsorted", "--stdin", "--no-show-signature", "--format=%H %G?"],
+                                  commits)
+        return dict(line.split(" ", 1) for line in out.decode("ascii", "replace").splitlines() if " " in line)
+
+    def remote_url(self) -> str | None:
+        out = self.try_run("config", "--get", "remote.origin.url")
+        return web_url(out.decode("utf-8", "replace").strip()) if out else None
+
+
+def _stderr(exc: git.GitCommandError) -> str:
+    text = str(exc.stderr or exc).strip()
+    text = re.sub(r"^stderr:\s*'?|'$", "", text).strip()
+    if "dubious ownership" in text:
+        text += " (run: git config --global --add safe.directory '*' in this container or CI job)"
+    return text or f"exit status {exc.status}"
+
+
+def _parse_batch(out: bytes, count: int) -> Iterator[bytes | None]:
+    """Objects from `git cat-file --batch` output, in request order."""
+    pos = 0
+    for _ in range(count):
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) < 3 or header[-1] in (b"missing", b"ambiguous"):
+            yield None
+            continue
+        size = int(header[2])
+        yield out[pos:pos + size]
+        pos += size + 1
+
+
+def open_repo(root: Path) -> GitRepo | None:
+    """The git work tree holding `root`; None when `root` is not inside one."""
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    except git.GitCommandNotFound:  # pragma: no cover - depends on the machine
+        raise QMSError(Problem(root.as_posix(), 0, GIT_MISSING)) from None
+    if repo.bare or repo.working_tree_dir is None:
+        return None
+    try:
+        return GitRepo(repo, root)
+    except ValueError:
+        return None
+
+
+def web_url(url: str) -> str | None:
+    """An https address for a remote URL (credentials dropped, '.git' removed); None for local paths."""
+    url = url.strip()
+    scp = re.match(r"^(?:[\w.-]+@)?([\w.-]+\.[a-z]{2,}):(?!//)(.+)$", url)
+    if scp:
+        host, path = scp.groups()
+    else:
+        match = re.match(r"^(?:https?|ssh|git)://(?:[^@/]*@)?([^/:]+)(?::\d+)?/(.+)$", url)
+        if not match:
+            return None
+        host, path = match.groups()
+    path = path.strip("/")
+    if path.endswith(".git"):
+        path = path[:-4]
+    return f"https://{host}/{path}"

@@ -1,0 +1,707 @@
+"""Revision history of controlled documents, read from git in one pass and cached by HEAD.
+
+One `git log --first-parent -M --raw -z` over the controlled folders gives every change that
+reached the published branch (a merged pull request is one change: its merge commit, diffed
+against the first parent). Renames are followed by walking that log newest to oldest and
+mapping each new path back to its old one. The revision label at each change is read from the
+document's front matter at that commit with one `git cat-file --batch` process for all blobs.
+When merges are present, one more `git log` over the merged side branches gives the authors
+and the review trailers of the work each pull request brought in.
+
+Nothing here imports MkDocs: the MkDocs adapter, the CLI and the checks all read a `History`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from qms.cache import cache_dir
+from qms.history.git import GitRepo, open_repo
+from qms.model import yamlio
+from qms.problems import Problem, QMSError
+
+log = logging.getLogger(__name__)
+
+CACHE_VERSION = 1
+
+APPROVAL_TRAILERS = ("approved-by", "reviewed-by")
+CO_AUTHOR_TRAILER = "co-authored-by"
+# Front-matter keys a revision need not be raised for: the label itself, and a review date that
+# records the document was confirmed unchanged.
+REVISION_NEUTRAL_KEYS = ("revision", "last_review")
+# %G? letters: G good, U good but untrusted key, X good but expired, Y good but made by an expired
+# key, E signed but the key is not available here to check, B bad, R made by a revoked key, N none.
+SIGNED_LETTERS = frozenset("GUXYE")
+VERIFIED_LETTERS = frozenset("GU")
+SIGNATURE_TEXT = {
+    "G": "good signature", "U": "good signature, untrusted key", "X": "good signature, expired",
+    "Y": "good signature, expired key", "R": "signature by a revoked key", "E": "signed, key not available to check",
+    "B": "bad signature", "N": "not signed",
+}
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+UNSHALLOW_HINT = ("this is a shallow clone, so its history is truncated and the revision records would be false: "
+                  "fetch the full history with 'git fetch --unshallow' (in CI: actions/checkout with fetch-depth: 0, "
+                  "GitLab: GIT_DEPTH: 0)")
+
+
+_MARK = "\x1eQMS"
+_LOG_FIELDS = ("%H", "%P", "%an", "%cI", "%(trailers:only,unfold,separator=%x1f)", "%s", "%b")
+_SIDE_FIELDS = ("%H", "%P", "%an", "%(trailers:only,unfold,separator=%x1f)")
+_GITHUB_MERGE = re.compile(r"^Merge pull request #(\d+) from ")
+_GITLAB_MR = re.compile(r"^See merge request \S*?!(\d+)\s*$", re.M)
+_SQUASHED_PR = re.compile(r"\(#(\d+)\)\s*$")
+_TRAILER_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*:\s")
+_NAME_EMAIL = re.compile(r"^\s*(.*?)\s*<[^>]*>\s*$")
+_KEY_LINE = re.compile(r"^(id|revision)[ \t]*:[ \t]*(.*)$", re.M)
+_NEUTRAL_LINE = re.compile(r"^(?:%s)[ \t]*:.*(?:\n|$)" % "|".join(REVISION_NEUTRAL_KEYS), re.M)
+
+
+# ----------------------------------------------------------------------------------------------
+# Data
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to one document that reached the branch: a direct commit or a merged pull request."""
+
+    commit: str
+    short: str
+    date: str  # YYYY-MM-DD of the commit date on the first-parent line: when it reached the branch
+    datetime: dt.datetime
+    authors: tuple[str, ...]
+    summary: str  # the pull-request title, or the commit subject
+    approved_by: tuple[str, ...]
+    signature: str  # the %G? letter, see SIGNATURE_TEXT
+    signed: bool
+    via_pr: bool
+    path: str  # path at that commit, relative to the project root
+    old_path: str | None  # the path before, for a rename
+    status: str  # 'A' added, 'M' modified, 'R' renamed (maybe also modified), 'D' deleted
+    revision: str | None  # front matter revision at that commit (None when deleted or unreadable)
+    previous_revision: str | None
+    doc_id: str | None  # front matter id at that commit (before, when deleted)
+    content_changed: bool  # text changed other than the revision label (and last_review)
+    revision_bumped: bool
+    pr: str | None = None  # '#12' (GitHub) or '!12' (GitLab) when known
+    blob: str | None = None  # blob id of the new version
+    previous_blob: str | None = None
+
+    @property
+    def author(self) -> str:
+        """The authors, comma separated."""
+        return ", ".join(self.authors)
+
+    @property
+    def verified(self) -> bool:
+        """True when the signature was checked and is good."""
+        return self.signature in VERIFIED_LETTERS
+
+    @property
+    def signature_text(self) -> str:
+        return SIGNATURE_TEXT.get(self.signature, f"signature status {self.signature!r}")
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One line of `git log --raw`: a file changed by a commit."""
+
+    status: str
+    path: str
+    old_path: str | None
+    old_blob: str | None
+    new_blob: str | None
+
+
+@dataclass(frozen=True)
+class _Commit:
+    """A commit on the first-parent line, as parsed from the log."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    committed: str  # ISO 8601 committer date
+    trailers: tuple[tuple[str, str], ...]
+    subject: str
+    body: str
+    entries: tuple[FileChange, ...]
+
+
+@dataclass(frozen=True)
+class _SideCommit:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    trailers: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class _BlobInfo:
+    """What the history needs from one version of a file."""
+
+    revision: str | None
+    doc_id: str | None
+    content_key: str  # digest of the text without the revision-neutral front-matter lines
+
+
+# ----------------------------------------------------------------------------------------------
+# Parsing the log
+
+
+def log_args(pathspecs: Sequence[str], rev: str = "HEAD") -> list[str]:
+    """The one `git log` that reads the first-parent history of the controlled folders."""
+    fmt = _MARK + "%x00" + "%x00".join(_LOG_FIELDS) + "%x00"
+    return ["log", "--first-parent", "--diff-merges=first-parent", "-M", "--raw", "--no-abbrev", "-z",
+            "--no-show-signature", "--no-color", f"--format={fmt}", rev, "--", *pathspecs]
+
+
+def parse_log(out: bytes) -> list[_Commit]:
+    """Commits from the output of `log_args`, newest first."""
+    tokens = out.decode("utf-8", "replace").split("\0")
+    commits: list[_Commit] = []
+    i, n, nfields = 0, len(tokens), len(_LOG_FIELDS)
+    while i < n:
+        if tokens[i].lstrip("\n") != _MARK:
+            i += 1
+            continue
+        sha, parents, author, committed, trailers, subject, body = tokens[i + 1:i + 1 + nfields]
+        i += 1 + nfields
+        entries: list[FileChange] = []
+        while i < n and tokens[i].lstrip("\n") != _MARK:
+            entry, i = _read_entry(tokens, i)
+            if entry is not None:
+                entries.append(entry)
+        commits.append(_Commit(sha, tuple(parents.split()), author, committed,
+                               parse_trailers(trailers), subject, body, tuple(entries)))
+    return commits
+
+
+def parse_raw(out: bytes) -> list[FileChange]:
+    """Files changed, from `git diff --raw -z --no-abbrev` output."""
+    tokens = out.decode("utf-8", "replace").split("\0")
+    entries: list[FileChange] = []
+    i = 0
+    while i < len(tokens):
+        entry, i = _read_entry(tokens, i)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _read_entry(tokens: list[str], i: int) -> tuple[FileChange | None, int]:
+    """The raw diff entry starting at tokens[i] (None when it is not one) and the index after it."""
+    raw = tokens[i].lstrip("\n")
+    i += 1
+    if not raw.startswith(":"):
+        return None, i
+    meta = raw[1:].split()
+    status = meta[-1][:1]
+    old_blob, new_blob = meta[2], meta[3]
+    if status in "RC":
+        old_path, path = tokens[i], tokens[i + 1]
+        i += 2
+    else:
+        old_path, path = None, tokens[i]
+        i += 1
+    if status == "C":  # a copy is a new file
+        status, old_path, old_blob = "A", None, "0"
+    elif status in "TUX":  # type change, unmerged, unknown: the content is what matters
+        status = "M"
+    return FileChange(status, path, old_path, _blob_id(old_blob), _blob_id(new_blob)), i
+
+
+def _blob_id(sha: str) -> str | None:
+    """None for git's all-zero id (no such file, or not hashed yet in the working tree)."""
+    return None if not sha.strip("0") else sha
+
+
+def parse_trailers(text: str) -> tuple[tuple[str, str], ...]:
+    """('key', 'value') pairs from `%(trailers:only,unfold,separator=%x1f)`; keys lower-cased."""
+    pairs = []
+    for item in text.split("\x1f"):
+        key, sep, value = item.partition(":")
+        if sep and key.strip() and value.strip():
+            pairs.append((key.strip().lower(), value.strip()))
+    return tuple(pairs)
+
+
+def person(value: str) -> str:
+    """'Ann Smith' from 'Ann Smith <ann@example.com>'; the address alone when there is no name."""
+    match = _NAME_EMAIL.match(value)
+    if match and match.group(1):
+        return match.group(1)
+    return value.strip().strip("<>")
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for i in items if i))
+
+
+def side_commits(repo: GitRepo, commits: Sequence[_Commit], head: str) -> dict[str, list[_SideCommit]]:
+    """For each first-parent merge, the commits its side branches brought in, oldest first.
+
+    One `git log` over the range since the oldest merge; commits are assigned to the first
+    merge on the first-parent line that makes them reachable.
+    """
+    merges = [c for c in commits if len(c.parents) > 1]
+    if not merges:
+        return {}
+    fmt = _MARK + "%x00" + "%x00".join(_SIDE_FIELDS) + "%x00"
+    out = repo.run("log", "--no-show-signature", f"--format={fmt}", head, f"^{merges[-1].parents[0]}")
+    tokens = out.decode("utf-8", "replace").split("\0")
+    known: dict[str, _SideCommit] = {}
+    for i, token in enumerate(tokens):
+        if token.lstrip("\n") == _MARK and i + 4 < len(tokens):
+            sha, parents, author, trailers = tokens[i + 1:i + 5]
+            known[sha] = _SideCommit(sha, tuple(parents.split()), author, parse_trailers(trailers))
+    # the first-parent line from HEAD, oldest first
+    line: list[str] = []
+    sha: str | None = head
+    while sha in known:
+        line.append(sha)
+        parents = known[sha].parents
+        sha = parents[0] if parents else None
+    line.reverse()
+    seen: set[str] = set()
+    wanted = {m.sha for m in merges}
+    result: dict[str, list[_SideCommit]] = {}
+    for fp in line:
+        brought: list[_SideCommit] = []
+        stack = list(known[fp].parents[1:])
+        while stack:
+            cur = stack.pop()
+            if cur in seen or cur not in known:
+                continue
+            seen.add(cur)
+            brought.append(known[cur])
+            stack.extend(known[cur].parents)
+        seen.add(fp)
+        if fp in wanted:
+            result[fp] = brought[::-1]
+    return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading versions of a document
+
+
+def blob_info(data: bytes | None) -> _BlobInfo:
+    """Revision label, id and content digest of one version of a Markdown file."""
+    if data is None:
+        return _BlobInfo(None, None, "")
+    text = data.decode("utf-8-sig", "replace")
+    fm = yamlio.split_front_matter(text)
+    if fm.yaml_text is None:
+        return _BlobInfo(None, None, hashlib.blake2b(data, digest_size=16).hexdigest())
+    revision, doc_id = front_matter_keys(fm.yaml_text)
+    neutral = _NEUTRAL_LINE.sub("", fm.yaml_text)
+    key = hashlib.blake2b((neutral + "\0" + fm.body).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+    return _BlobInfo(revision, doc_id, key)
+
+
+def front_matter_keys(yaml_text: str) -> tuple[str | None, str | None]:
+    """(revision, id) of a front matter, read as YAML reads them (revision 2 is '2').
+
+    The usual one-line values are read without a YAML parser (this runs once per version of every
+    document); anything else goes to the YAML loader.
+    """
+    values: dict[str, str | None] = {}
+    for match in _KEY_LINE.finditer(yaml_text):
+        value = _simple_scalar(match.group(2))
+        if value is _NOT_SIMPLE:
+            return _front_matter_keys_yaml(yaml_text)
+        values[match.group(1)] = value  # type: ignore[assignment]
+    return values.get("revision"), values.get("id")
+
+
+_NOT_SIMPLE = object()
+_DOUBLE_QUOTED = re.compile(r'^"([^"\\]*)"\s*(?:#.*)?$')
+_SINGLE_QUOTED = re.compile(r"^'([^']*)'\s*(?:#.*)?$")
+_PLAIN_WORD = re.compile(r"^[A-Za-z_][\w.-]*$")
+_PLAIN_INT = re.compile(r"^(?:0|[1-9][0-9]*)$")
+_YAML_WORDS = frozenset(("yes", "no", "true", "false", "on", "off", "null"))
+
+
+def _simple_scalar(raw: str) -> object:
+    """The string YAML makes of a one-line value, or _NOT_SIMPLE when only a YAML parser can tell."""
+    raw = raw.strip()
+    match = _DOUBLE_QUOTED.match(raw) or _SINGLE_QUOTED.match(raw)
+    if match:
+        return match.group(1)
+    value = raw.split(" #", 1)[0].rstrip()
+    if _PLAIN_INT.match(value) or (_PLAIN_WORD.match(value) and value.lower() not in _YAML_WORDS):
+        return value
+    return _NOT_SIMPLE
+
+
+def _front_matter_keys_yaml(yaml_text: str) -> tuple[str | None, str | None]:
+    try:
+        meta = yamlio.load(yaml_text)
+    except yamlio.YAMLSyntaxProblem:
+        return None, None
+    if not isinstance(meta, dict):
+        return None, None
+    revision, doc_id = meta.get("revision"), meta.get("id")
+    return (None if revision is None or isinstance(revision, (dict, list)) else str(revision),
+            doc_id if isinstance(doc_id, str) else None)
+
+
+# ----------------------------------------------------------------------------------------------
+# Building the history
+
+
+@dataclass(frozen=True)
+class _CommitFacts:
+    summary: str
+    authors: tuple[str, ...]
+    approved_by: tuple[str, ...]
+    via_pr: bool
+    pr: str | None
+
+
+def commit_facts(commit: _Commit, brought: Sequence[_SideCommit]) -> _CommitFacts:
+    """Summary, authors, approvers and pull-request facts of a change on the first-parent line."""
+    is_merge = len(commit.parents) > 1
+    trailers = list(commit.trailers)
+    if is_merge:
+        for side in brought:
+            trailers.extend(side.trailers)
+    co_authors = [person(v) for k, v in trailers if k == CO_AUTHOR_TRAILER]
+    approvers = [person(v) for k, v in trailers if k in APPROVAL_TRAILERS]
+    pr: str | None = None
+    match = _GITHUB_MERGE.match(commit.subject)
+    if match:
+        pr = f"#{match.group(1)}"
+    elif (mr := _GITLAB_MR.search(commit.body)):
+        pr = f"!{mr.group(1)}"
+    elif (squash := _SQUASHED_PR.search(commit.subject)):
+        pr = f"#{squash.group(1)}"
+    if is_merge:
+        authors = _unique([*(s.author for s in brought), *co_authors]) or (commit.author,)
+        summary = _first_body_line(commit) or commit.subject
+        if commit.author not in authors:  # the person who merged approved; merging one's own work does not count
+            approvers.append(commit.author)
+    else:
+        authors = _unique([commit.author, *co_authors])
+        summary = commit.subject
+    return _CommitFacts(summary.strip() or "(no message)", authors, _unique(approvers), is_merge or pr is not None, pr)
+
+
+def _first_body_line(commit: _Commit) -> str:
+    """The title a merge of a pull request carries on its first body line (GitHub and GitLab)."""
+    trailer_lines = {f"{k}:" for k, _ in commit.trailers}
+    for line in commit.body.splitlines():
+        line = line.strip()
+        if not line or line.startswith("See merge request "):
+            continue
+        if _TRAILER_LINE.match(line) and line.split(":", 1)[0].lower() + ":" in trailer_lines:
+            continue
+        return line
+    return ""
+
+
+def build_changes(commits: Sequence[_Commit], brought: dict[str, list[_SideCommit]], blobs: dict[str, _BlobInfo],
+                  signatures: dict[str, str], to_root: Callable[[str], str | None]) -> dict[str, tuple[Change, ...]]:
+    """Changes per document, keyed by the document's latest path, newest first; renames followed."""
+    chains: dict[str, list[Change]] = {}
+    key_of: dict[str, str] = {}  # path at the point reached (walking back in time) -> chain key
+    empty = _BlobInfo(None, None, "")
+    for commit in commits:
+        facts: _CommitFacts | None = None
+        when = dt.datetime.fromisoformat(commit.committed)
+        for entry in commit.entries:
+            path = to_root(entry.path)
+            if path is None:
+                continue
+            old_path = to_root(entry.old_path) if entry.old_path else None
+            key = key_of.setdefault(path, path)
+            if entry.status == "R":
+                del key_of[path]
+                if old_path is None:  # moved in from outside the project: its past is not ours
+                    entry = FileChange("A", entry.path, None, None, entry.new_blob)
+                else:
+                    key_of[old_path] = key
+            facts = facts or commit_facts(commit, brought.get(commit.sha, ()))
+            new = blobs.get(entry.new_blob or "", empty)
+            old = blobs.get(entry.old_blob or "", empty)
+            change = _change(commit, facts, when, signatures.get(commit.sha, "N"), entry, path, old_path, old, new)
+            chains.setdefault(key, []).append(change)
+    return {key: tuple(chain) for key, chain in chains.items()}
+
+
+def _change(commit: _Commit, facts: _CommitFacts, when: dt.datetime, signature: str, entry: FileChange, path: str,
+            old_path: str | None, old: _BlobInfo, new: _BlobInfo) -> Change:
+    status = entry.status
+    if status == "A":
+        content_changed, bumped, previous = True, new.revision is not None, None
+    elif status == "D":
+        content_changed, bumped, previous = True, False, old.revision
+    else:
+        previous = old.revision
+        content_changed = entry.old_blob != entry.new_blob and old.content_key != new.content_key
+        bumped = new.revision is not None and new.revision != previous
+    return Change(
+        commit=commit.sha, short=commit.sha[:8], date=when.date().isoformat(), datetime=when,
+        authors=facts.authors, summary=facts.summary, approved_by=facts.approved_by,
+        signature=signature, signed=signature in SIGNED_LETTERS, via_pr=facts.via_pr,
+        path=path, old_path=old_path if status == "R" else None, status=status,
+        revision=None if status == "D" else new.revision, previous_revision=previous,
+        doc_id=old.doc_id if status == "D" else new.doc_id,
+        content_changed=content_changed, revision_bumped=bumped, pr=facts.pr,
+        blob=entry.new_blob, previous_blob=entry.old_blob,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# The history
+
+
+@dataclass(frozen=True)
+class History:
+    """Every change to the files in the controlled folders, per document, newest first."""
+
+    root: Path
+    folders: tuple[str, ...]
+    head: str | None  # None when there is no git history (not a repository, or no commits yet)
+    remote_url: str | None
+    changes: dict[str, tuple[Change, ...]]  # latest path -> changes, newest first
+    order: tuple[str, ...] = ()  # commits of the first-parent line that changed a file, newest first
+    dirty: frozenset[str] = frozenset()  # paths whose working copy differs from HEAD, or untracked
+    problems: tuple[Problem, ...] = ()
+    git_prefix: str = ""  # the project root relative to the top of the git work tree ('' or 'sub/dir/')
+    _texts: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def tracked(self) -> bool:
+        """True when there is a git history to read."""
+        return self.head is not None
+
+    def for_path(self, path: str) -> list[Change]:
+        """Changes to the document now at `path` (relative to the project root), newest first."""
+        return list(self.changes.get(path, ()))
+
+    def for_id(self, doc_id: str) -> list[Change]:
+        """Changes to the document with this id (as of its latest change), newest first."""
+        path = self.path_of(doc_id)
+        return self.for_path(path) if path else []
+
+    def path_of(self, doc_id: str) -> str | None:
+        """The latest path of the document with this id; a current document wins over a deleted one."""
+        found = None
+        for path, chain in sorted(self.changes.items()):
+            if latest_id(chain) == doc_id:
+                if chain[0].status != "D":
+                    return path
+                found = found or path
+        return found
+
+    def paths(self) -> list[str]:
+        """Latest paths of every file with a history (deleted ones included), sorted."""
+        return sorted(self.changes)
+
+    def committed(self, path: str) -> bool:
+        """True when `path` exists in HEAD."""
+        chain = self.changes.get(path)
+        return bool(chain) and chain[0].status != "D"
+
+    def uncommitted(self, path: str) -> bool:
+        """True when the working copy of `path` is not what HEAD holds: edited, new, or never committed."""
+        return path in self.dirty or not self.committed(path)
+
+    def all_changes(self) -> list[Change]:
+        """Every change to every file, newest first (the order of the first-parent line), then by path."""
+        rank = {sha: i for i, sha in enumerate(self.order)}
+        everything = [c for chain in self.changes.values() for c in chain]
+        return sorted(everything, key=lambda c: (rank.get(c.commit, len(rank)), c.path))
+
+    def commit_url(self, sha: str) -> str | None:
+        """A link to a commit on the hosting service, when the origin remote is known."""
+        return f"{self.remote_url}/commit/{sha}" if self.remote_url else None
+
+    def blob_text(self, commit: str, path: str) -> str | None:
+        """The text of the file at `path` (relative to the project root) as of `commit`; None when absent."""
+        return self.blob_texts([(commit, path)])[(commit, path)]
+
+    def blob_texts(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+        """Texts of many (commit, path) versions, read with one `git cat-file --batch`, then kept."""
+        keys = list(dict.fromkeys(keys))
+        blob_ids = {(c.commit, c.path): c.blob for chain in self.changes.values() for c in chain}
+        refs = {k: blob_ids.get(k) or f"{k[0]}:{self.git_prefix}{k[1]}" for k in keys}
+        texts = self.texts(refs.values())
+        return {k: texts[ref] for k, ref in refs.items()}
+
+    def texts(self, refs: Iterable[str]) -> dict[str, str | None]:
+        """Texts of blobs by id (or `commit:path` from the top of the work tree), read with one
+        `git cat-file --batch` and kept; None for a blob that does not exist."""
+        refs = list(dict.fromkeys(r for r in refs if r))
+        missing = [r for r in refs if r not in self._texts]
+        repo = open_repo(self.root) if missing and self.head is not None else None
+        if repo is not None:
+            for ref, data in repo.read_blobs(missing).items():
+                self._texts[ref] = None if data is None else data.decode("utf-8-sig", "replace")
+        return {r: self._texts.get(r) for r in refs}
+
+
+def latest_id(chain: Sequence[Change]) -> str | None:
+    """The document id a chain of changes carries most recently."""
+    return next((c.doc_id for c in chain if c.doc_id), None)
+
+
+# ----------------------------------------------------------------------------------------------
+# Loading, with a cache by HEAD
+
+_MEMORY: dict[tuple, tuple[dict[str, tuple[Change, ...]], list[str], str | None]] = {}
+
+
+def load_history(root: Path, folders: Sequence[str], use_cache: bool = True) -> History:
+    """The history of the files under `folders` (relative to the project `root`), read from git.
+
+    A folder that is not a git work tree, or a repository without commits, gives an empty history
+    with a warning (every document counts as uncommitted). A shallow clone raises QMSError: its
+    truncated history would publish false revision records.
+    """
+    root = root.resolve()
+    folders = tuple(f.strip("/") for f in folders)
+    repo = open_repo(root)
+    if repo is None:
+        return History(root, folders, None, None, {}, problems=(Problem(
+            root.as_posix(), 0, "not a git repository, so there is no revision history yet: every document is "
+                                "shown as a draft (run 'git init' and commit the quality manual)", "warning"),))
+    head = repo.head()
+    if head is None:
+        return History(root, folders, None, repo.remote_url(), {}, dirty=_dirty(repo, folders), problems=(Problem(
+            root.as_posix(), 0, "the repository has no commits yet: every document is shown as a draft until it is "
+                                "committed", "warning"),))
+    key = (str(repo.toplevel), repo.prefix, head, folders, CACHE_VERSION)
+    cached = _MEMORY.get(key) if use_cache else None
+    if cached is None and use_cache:
+        cached = _read_disk_cache(root, key)
+    if cached is None:
+        if repo.is_shallow():  # checked before reading: a cached history was read from a full one
+            raise QMSError(Problem(root.as_posix(), 0, UNSHALLOW_HINT))
+        cached = _compute(repo, folders, head)
+        if use_cache:
+            _write_disk_cache(root, key, cached)
+    if use_cache:
+        _MEMORY.clear()  # one HEAD at a time is what a build or `mkdocs serve` needs
+        _MEMORY[key] = cached
+    changes, order, remote = cached
+    return History(root, folders, head, remote, changes, tuple(order), dirty=_dirty(repo, folders),
+                   git_prefix=repo.prefix)
+
+
+_Computed = tuple[dict[str, tuple[Change, ...]], list[str], str | None]  # changes, commit order, remote URL
+
+
+def _compute(repo: GitRepo, folders: tuple[str, ...], head: str) -> _Computed:
+    """Read the log, the side branches and the blobs: the uncached work of load_history."""
+    pathspecs = repo.pathspecs(folders)
+    try:
+        out = repo.run(*log_args(pathspecs))
+    except QMSError as exc:
+        if "diff-merges" not in str(exc):
+            raise
+        args = log_args(pathspecs)  # git older than 2.31: -m with --first-parent diffs against the first parent
+        args[args.index("--diff-merges=first-parent")] = "-m"
+        out = repo.run(*args)
+    commits = parse_log(out)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the side branches are read while the blobs are
+        side = pool.submit(side_commits, repo, commits, head)
+        wanted = sorted({b for c in commits for e in c.entries if e.path.lower().endswith(MARKDOWN_SUFFIXES)
+                         for b in (e.old_blob, e.new_blob) if b})
+        objects = repo.read_blobs([*wanted, *(c.sha for c in commits)])
+        blobs = {sha: blob_info(objects[sha]) for sha in wanted}
+        signed = [c.sha for c in commits if _has_signature(objects[c.sha])]
+        signatures = repo.signatures(signed)
+        brought = side.result()
+    changes = build_changes(commits, brought, blobs, signatures, repo.to_root)
+    return changes, [c.sha for c in commits], repo.remote_url()
+
+
+def _has_signature(commit_object: bytes | None) -> bool:
+    """True when a raw commit object carries a signature header (checking it is left to git)."""
+    if not commit_object:
+        return False
+    headers = commit_object.split(b"\n\n", 1)[0]
+    return b"\ngpgsig " in headers or b"\ngpgsig-sha256 " in headers
+
+
+def _dirty(repo: GitRepo, folders: Sequence[str]) -> frozenset[str]:
+    """Paths under the folders whose working copy differs from HEAD, or that git does not track."""
+    out = repo.try_run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *repo.pathspecs(folders))
+    if not out:
+        return frozenset()
+    paths = set()
+    tokens = out.decode("utf-8", "replace").split("\0")
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        if len(token) < 4:
+            continue
+        status, path = token[:2], token[3:]
+        if "R" in status or "C" in status:
+            i += 1  # the old path follows
+        rel = repo.to_root(path)
+        if rel is not None:
+            paths.add(rel)
+    return frozenset(paths)
+
+
+def _cache_file(root: Path, key: tuple) -> Path:
+    digest = hashlib.blake2b(repr((key[0], key[1], key[3])).encode(), digest_size=8).hexdigest()
+    return cache_dir(root) / f"history-{digest}.json"
+
+
+def _read_disk_cache(root: Path, key: tuple):  # noqa: ANN202
+    path = _cache_file(root, key)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("key") != json.loads(json.dumps(list(key))):
+            return None
+        changes = {p: tuple(_change_from_json(c) for c in chain) for p, chain in data["changes"].items()}
+        return changes, list(data["order"]), data.get("remote")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_disk_cache(root: Path, key: tuple, cached: tuple) -> None:
+    changes, order, remote = cached
+    path = _cache_file(root, key)
+    data = {"key": list(key), "order": order, "remote": remote,
+            "changes": {p: [_change_to_json(c) for c in chain] for p, chain in changes.items()}}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only checkout still builds, only slower
+        log.debug("history cache not written: %s", exc)
+
+
+def _change_to_json(change: Change) -> dict:
+    data = asdict(change)
+    data["datetime"] = change.datetime.isoformat()
+    return data
+
+
+def _change_from_json(data: dict) -> Change:
+    data = dict(data)
+    data["datetime"] = dt.datetime.fromisoformat(data["datetime"])
+    data["authors"] = tuple(data["authors"])
+    data["approved_by"] = tuple(data["approved_by"])
+    return Change(**data)
+
+
+def clear_cache() -> None:
+    """Forget the in-memory history (the cache files are keyed by HEAD and stay valid)."""
+    _MEMORY.clear()

@@ -1,0 +1,242 @@
+"""ISO catalogues as data: a standard's clauses and a vocabulary's terms, loaded from YAML files.
+
+A catalogue file is found by name in the project's `catalogues/` folder first, then in the
+catalogues shipped with this package, so a new standard or edition needs a data file, no code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from qms import package
+from qms.model import yamlio
+from qms.problems import Problem, QMSError
+
+PACKAGE_CATALOGUES = package.CATALOGUES
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A numbered clause of a standard. `title` is ISO's; `label` is ours, for untitled items."""
+
+    id: str
+    title: str | None
+    label: str | None = None
+    standard: str = ""
+
+    @property
+    def name(self) -> str:
+        """The title, or our label when the standard gives none."""
+        return self.title or self.label or ""
+
+    @property
+    def has_iso_title(self) -> bool:
+        return self.title is not None
+
+    @property
+    def parent_id(self) -> str | None:
+        return self.id.rsplit(".", 1)[0] if "." in self.id else None
+
+    @property
+    def depth(self) -> int:
+        return self.id.count(".")
+
+    @property
+    def top(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def slug(self) -> str:
+        return self.id.replace(".", "-")
+
+
+@dataclass(frozen=True)
+class RequiredInformation:
+    """Documented information a clause asks to maintain (a document) or retain (a record)."""
+
+    clause: str  # as cited, e.g. "8.2.3.2" or "9.2.2 f)"
+    kind: str  # "maintain" or "retain"
+    what: str
+    note: str | None = None
+
+    @property
+    def clause_id(self) -> str:
+        """The numbered clause, without a list item such as ' f)'."""
+        return self.clause.split(" ", 1)[0]
+
+
+@dataclass(frozen=True)
+class Standard:
+    """A standard such as ISO 9001:2015: its clauses in order and its documented information."""
+
+    id: str
+    name: str
+    year: int
+    title: str
+    short: str
+    url: str
+    clauses: tuple[Clause, ...]
+    documented_information: tuple[RequiredInformation, ...]
+    requirements_from: str = "1"
+    by_id: dict[str, Clause] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_id.update({c.id: c for c in self.clauses})
+
+    def get(self, clause_id: str) -> Clause | None:
+        return self.by_id.get(normalize_clause_id(clause_id))
+
+    def children(self, clause_id: str) -> list[Clause]:
+        return [c for c in self.clauses if c.parent_id == clause_id]
+
+    def top_level(self) -> list[Clause]:
+        return [c for c in self.clauses if c.depth == 0]
+
+    def requirement_clauses(self) -> list[Clause]:
+        """Clauses that hold requirements for an organization (e.g. 4 to 10 in ISO 9001)."""
+        start = int(self.requirements_from)
+        return [c for c in self.clauses if c.top.isdigit() and int(c.top) >= start]
+
+    def suggest(self, clause_id: str) -> list[str]:
+        return difflib.get_close_matches(clause_id, list(self.by_id), n=3, cutoff=0.6)
+
+
+def normalize_clause_id(value: object) -> str:
+    """'8.7.2' from '8.7.2', ' 8.7.2 ', 'clause 8.7.2' or a number such as 8.7 read from YAML."""
+    text = str(value).strip()
+    text = re.sub(r"^(clause|§)\s*", "", text, flags=re.I)
+    return text.rstrip(".")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A vocabulary entry: number and name are ISO's; explanation is ours; url is ISO's OBP entry."""
+
+    number: str
+    term: str
+    explanation: str
+    url: str
+    also: tuple[str, ...] = ()
+    forms: tuple[str, ...] = ()
+    es: str | None = None
+    group: str = ""
+
+    @property
+    def anchor(self) -> str:
+        """Fragment id on the glossary page, e.g. 'nonconformity', 'top-management'."""
+        return re.sub(r"[^a-z0-9]+", "-", self.term.lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A vocabulary standard (ISO 9000:2015): its terms and a lookup from any name or form."""
+
+    id: str
+    name: str
+    year: int
+    title: str
+    terms: tuple[Term, ...]
+    groups: tuple[tuple[str, str], ...]
+    index: dict[str, Term] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for t in self.terms:
+            for name in (t.term, *t.also, *t.forms):
+                self.index.setdefault(_fold(name), t)
+
+    def lookup(self, name: str) -> Term | None:
+        """The term for a name, second name, plural or inflected form (case-insensitive)."""
+        return self.index.get(_fold(name))
+
+    def suggest(self, name: str) -> list[str]:
+        names = [t.term for t in self.terms]
+        return difflib.get_close_matches(name.lower(), names, n=3, cutoff=0.8)
+
+    def by_number(self, number: str) -> Term | None:
+        return next((t for t in self.terms if t.number == number), None)
+
+
+def _fold(name: str) -> str:
+    return re.sub(r"\s+", " ", name.strip().lower().replace("’", "'"))
+
+
+def find_catalogue(name: str, project_dirs: Iterable[Path] = ()) -> Path:
+    """Path of catalogue `name` (e.g. 'iso9001-2015'): project folders first, then the package's."""
+    candidate = Path(name)
+    if candidate.suffix in (".yaml", ".yml") and candidate.exists():
+        return candidate
+    for folder in (*project_dirs, PACKAGE_CATALOGUES):
+        for suffix in (".yaml", ".yml"):
+            path = Path(folder) / f"{name}{suffix}"
+            if path.exists():
+                return path
+    known = sorted(p.stem for p in PACKAGE_CATALOGUES.glob("*.yaml"))
+    raise QMSError(Problem("mkdocs.yml", 0, f"unknown catalogue '{name}': add catalogues/{name}.yaml "
+                                             f"or use one of: {', '.join(known)}"))
+
+
+def _load_data(path: Path) -> dict:
+    try:
+        data = yamlio.load(yamlio.read_text(path))
+    except yamlio.YAMLSyntaxProblem as exc:
+        raise QMSError(Problem(str(path), exc.line, exc.message)) from None
+    if not isinstance(data, dict):
+        raise QMSError(Problem(str(path), 1, "a catalogue must be a YAML mapping"))
+    return data
+
+
+@lru_cache(maxsize=16)
+def load_standard(path: Path) -> Standard:
+    """Load a standard's catalogue file (see catalogues/iso9001-2015.yaml for the format)."""
+    data = _load_data(path)
+    try:
+        meta = data["standard"]
+        sid = str(meta["id"])
+        clauses = tuple(
+            Clause(id=normalize_clause_id(c["id"]), title=c.get("title"), label=c.get("label"), standard=sid)
+            for c in data["clauses"]
+        )
+        info = tuple(
+            RequiredInformation(clause=str(item["clause"]), kind=kind, what=str(item["what"]), note=item.get("note"))
+            for kind in ("maintain", "retain")
+            for item in (data.get("documented_information") or {}).get(kind, []) or []
+        )
+        return Standard(
+            id=sid, name=str(meta["name"]), year=int(meta["year"]), title=str(meta.get("title", "")),
+            short=str(meta.get("short") or f"{meta['name']}:{meta['year']}"), url=str(meta.get("url", "")),
+            clauses=clauses, documented_information=info,
+            requirements_from=str(meta.get("requirements_from", "1")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise QMSError(Problem(str(path), 0, f"not a standard catalogue: missing or bad field {exc}")) from None
+
+
+@lru_cache(maxsize=16)
+def load_vocabulary(path: Path) -> Vocabulary:
+    """Load a vocabulary catalogue file (see catalogues/iso9000-2015.yaml for the format)."""
+    data = _load_data(path)
+    try:
+        meta = data["vocabulary"]
+        pattern = str(meta["url_pattern"])
+        groups = tuple((str(g["number"]), str(g["title"])) for g in data.get("groups", []))
+        terms = tuple(
+            Term(
+                number=str(t["number"]), term=str(t["term"]),
+                explanation=" ".join(str(t.get("explanation", "")).split()),
+                url=pattern.format(number=t["number"]),
+                also=tuple(str(a) for a in t.get("also") or ()),
+                forms=tuple(str(f) for f in t.get("forms") or ()),
+                es=t.get("es"),
+                group=str(t["number"]).rsplit(".", 1)[0],
+            )
+            for t in data["terms"]
+        )
+        return Vocabulary(id=str(meta["id"]), name=str(meta["standard"]), year=int(meta["year"]),
+                          title=str(meta.get("title", "")), terms=terms, groups=groups)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise QMSError(Problem(str(path), 0, f"not a vocabulary catalogue: missing or bad field {exc}")) from None

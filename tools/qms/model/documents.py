@@ -1,0 +1,207 @@
+"""Controlled documents: Markdown files with YAML front matter, read and validated into plain data."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from qms.cache import JsonStore
+from qms.model import yamlio
+from qms.model.schema import Schema, validate
+from qms.problems import Problem
+
+DOCUMENT_TYPES = ("policy", "manual", "procedure", "work instruction", "form")
+MACRO_KINDS = ("term", "clause", "doc", "record_type")
+
+_REFERENCE = re.compile(
+    r"\{\{-?\s*(?P<kind>term|clause|doc|record_type)\s*\(\s*(?P<q>['\"])(?P<value>(?:(?!(?P=q)).)*)(?P=q)"
+)
+# A whole macro call with literal arguments: {{ term('audits') }}, {{ doc('QP-07', 'the procedure') }}
+MACRO_CALL = re.compile(
+    r"\{\{-?\s*(?P<kind>term|clause|doc|record_type)\s*\(\s*(?P<q>['\"])(?P<value>(?:(?!(?P=q))[^\n])*)(?P=q)"
+    r"\s*(?:,\s*(?P<q2>['\"])(?P<text>(?:(?!(?P=q2))[^\n])*)(?P=q2)\s*)?\)\s*-?\}\}"
+)
+_INTERVAL = re.compile(r"^(\d+) (month|months|year|years)$")
+
+
+@dataclass(frozen=True)
+class Task:
+    """A recurring duty a document gives to a role."""
+
+    what: str
+    role: str
+    frequency: str
+    day: str | None = None
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    """A clause the scope declares not applicable, with the reason."""
+
+    clause: str
+    justification: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A macro call found in a page's source: `{{ term('audit') }}` at a line."""
+
+    kind: str
+    value: str
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Page:
+    """A Markdown page of the manual; `document` is set when it is a controlled document."""
+
+    path: str  # relative to the project root, e.g. "procedures/QP-07-x.md"
+    src_uri: str  # as MkDocs knows it, e.g. "procedures/QP-07-x.md" or "manual/QM-01.md"
+    references: tuple[Reference, ...]
+    document: Document | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A controlled document's front matter, as validated data."""
+
+    id: str
+    title: str
+    type: str
+    revision: str
+    status: str
+    owner: str
+    clauses: tuple[str, ...]
+    review_interval_months: int
+    path: str
+    src_uri: str
+    related: tuple[str, ...] = ()
+    records: tuple[str, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    not_applicable: tuple[NotApplicable, ...] = ()
+    last_review: str | None = None
+    effective: str | None = None
+    front_matter_line: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} {self.title}"
+
+    def line_of(self, key: str) -> int:
+        """Line of a front-matter key in the file, 1 when unknown (the opening '---')."""
+        return self.front_matter_line.get(key, 1)
+
+
+def interval_months(text: str) -> int:
+    """12 from '12 months', 24 from '2 years'."""
+    match = _INTERVAL.match(text.strip())
+    if not match:
+        return 12
+    n = int(match.group(1))
+    return n * 12 if match.group(2).startswith("year") else n
+
+
+def find_references(text: str, path: str, first_line: int = 1) -> tuple[Reference, ...]:
+    """Every macro call with a literal first argument in `text`, with its line."""
+    refs = []
+    line = first_line
+    last = 0
+    for match in _REFERENCE.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        refs.append(Reference(match.group("kind"), match.group("value"), path, line))
+    return tuple(refs)
+
+
+def _key_lines(yaml_text: str, offset: int) -> dict[str, int]:
+    """Line in the file of each top-level key of the front matter (cheap: no YAML parse)."""
+    lines = {}
+    for i, raw in enumerate(yaml_text.splitlines()):
+        match = re.match(r"^([A-Za-z_][\w ]*?)\s*:", raw)
+        if match:
+            lines.setdefault(match.group(1), i + 1 + offset)
+    return lines
+
+
+def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlled: bool,
+              cache: JsonStore | None = None) -> tuple[Page | None, list[Problem]]:
+    """Read one Markdown file; a file in a controlled folder must carry valid front matter.
+
+    Returns the page (None when it cannot be read) and the problems found in it. With a cache, the
+    parsed and validated front matter is reused while its text and the schema are unchanged.
+    """
+    try:
+        text = yamlio.read_text(abs_path)
+    except UnicodeDecodeError as exc:
+        return None, [Problem(path, 0, f"not UTF-8 text ({exc.reason} at byte {exc.start}): save the file as UTF-8")]
+    fm = yamlio.split_front_matter(text)
+    references = find_references(fm.body, path, fm.body_line)
+    if not fm.present:
+        if controlled:
+            return Page(path, src_uri, references), [Problem(
+                path, 1, "no front matter: a controlled document starts with a '---' block holding "
+                         "id, title, type, revision, status, owner, clauses and review_interval")]
+        return Page(path, src_uri, references), []
+    yaml_text = fm.yaml_text or ""
+    key = [hashlib.sha1(yaml_text.encode()).hexdigest(), schema.digest, controlled]
+    hit = cache.get(path, key) if cache is not None else None
+    if isinstance(hit, dict):
+        meta = hit["meta"]
+        problems = [Problem(path, line, message, severity) for line, message, severity in hit["problems"]]
+    else:
+        meta, problems = _front_matter(yaml_text, schema, path, controlled)
+        if cache is not None:
+            cache.put(path, key, {"meta": meta, "problems": [[p.line, p.message, p.severity] for p in problems]})
+    if problems or meta is None:
+        return Page(path, src_uri, references), problems
+    document = _document(meta, path, src_uri, _key_lines(yaml_text, 1))
+    return Page(path, src_uri, references, document), []
+
+
+def _front_matter(yaml_text: str, schema: Schema, path: str, controlled: bool) -> tuple[dict | None, list[Problem]]:
+    """Parse and validate front matter: (meta of a controlled document or None, problems)."""
+    try:
+        meta = yamlio.load(yaml_text) or {}
+    except yamlio.YAMLSyntaxProblem as exc:
+        return None, [Problem(path, exc.line + 1 if exc.line else 1, f"front matter: {exc.message}")]
+    if not isinstance(meta, dict):
+        return None, [Problem(path, 2, "front matter must be a mapping of key: value lines")]
+    if not controlled and "id" not in meta:
+        return None, []
+    return meta, validate(schema, meta, yaml_text, path, line_offset=1)
+
+
+def _document(meta: dict, path: str, src_uri: str, lines: dict[str, int]) -> Document:
+    """A Document from front matter that passed the schema."""
+    return Document(
+        id=meta["id"],
+        title=meta["title"],
+        type=meta["type"],
+        revision=str(meta["revision"]),
+        status=meta["status"],
+        owner=meta["owner"],
+        clauses=tuple(str(c) for c in meta.get("clauses", ())),
+        review_interval_months=interval_months(meta["review_interval"]),
+        path=path,
+        src_uri=src_uri,
+        related=tuple(meta.get("related") or ()),
+        records=tuple(meta.get("records") or ()),
+        tasks=tuple(Task(t["what"], t["role"], t["frequency"], None if t.get("day") is None else str(t["day"]))
+                    for t in meta.get("tasks") or ()),
+        not_applicable=tuple(NotApplicable(str(n["clause"]), n["justification"])
+                             for n in meta.get("not_applicable") or ()),
+        last_review=meta.get("last_review"),
+        effective=meta.get("effective"),
+        front_matter_line=lines,
+    )
+
+
+def iter_markdown(folder: Path) -> Iterable[Path]:
+    """Markdown files below `folder`, sorted, skipping hidden folders."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*.md") if not any(part.startswith(".") for part in p.relative_to(folder).parts))

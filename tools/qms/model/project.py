@@ -1,0 +1,172 @@
+"""The whole quality system, loaded once: catalogues, organization, documents, pages and records."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from qms import package
+from qms.cache import JsonStore
+from qms.config import Settings
+from qms.model import catalogue, records
+from qms.model.catalogue import Standard, Vocabulary
+from qms.model.documents import Document, Page, iter_markdown, read_page
+from qms.model.organization import Organization, load_organization
+from qms.model.schema import Schema, load_schema
+from qms.problems import Problem, QMSError
+
+DOCUMENT_SCHEMA = "document.schema.yaml"
+
+
+@dataclass
+class Project:
+    """Everything `qms check`, the CLI and the MkDocs adapter need, read from disk once."""
+
+    settings: Settings
+    standards: dict[str, Standard]
+    vocabulary: Vocabulary
+    organization: Organization
+    pages: list[Page]
+    documents: dict[str, Document]
+    problems: list[Problem] = field(default_factory=list)
+    record_set: records.RecordSet | None = None
+
+    @property
+    def standard(self) -> Standard:
+        """The primary standard (the first one named in mkdocs.yml)."""
+        return next(iter(self.standards.values()))
+
+    @property
+    def controlled_pages(self) -> list[Page]:
+        return [p for p in self.pages if p.document is not None]
+
+    def find_clause(self, ref: str) -> catalogue.Clause | None:
+        """A clause from 'clause' or 'standard-id:clause'."""
+        if ":" in ref:
+            sid, cid = ref.split(":", 1)
+            std = self.standards.get(sid)
+            return std.get(cid) if std else None
+        return self.standard.get(ref)
+
+    @cached_property
+    def documents_by_clause(self) -> dict[str, list[Document]]:
+        """Clause id -> documents that list it, in document id order."""
+        index: dict[str, list[Document]] = defaultdict(list)
+        for doc in sorted(self.documents.values(), key=lambda d: d.id):
+            for cid in doc.clauses:
+                clause = self.find_clause(cid)
+                if clause is not None:
+                    index[clause.id].append(doc)
+        return index
+
+    @cached_property
+    def pages_by_term(self) -> dict[str, list[Page]]:
+        """Term number -> pages whose text links that term, in path order."""
+        index: dict[str, dict[str, Page]] = defaultdict(dict)
+        for page in self.pages:
+            for ref in page.references:
+                if ref.kind == "term":
+                    term = self.vocabulary.lookup(ref.value)
+                    if term is not None:
+                        index[term.number][page.path] = page
+        return {k: sorted(v.values(), key=lambda p: p.path) for k, v in index.items()}
+
+    @cached_property
+    def referred_by(self) -> dict[str, list[Document]]:
+        """Document id -> documents whose `related:` names it, in id order."""
+        index: dict[str, list[Document]] = defaultdict(list)
+        for doc in sorted(self.documents.values(), key=lambda d: d.id):
+            for rid in doc.related:
+                index[rid].append(doc)
+        return index
+
+    @cached_property
+    def pages_by_path(self) -> dict[str, Page]:
+        return {p.path: p for p in self.pages}
+
+    @cached_property
+    def not_applicable(self) -> dict[str, tuple[Document, str]]:
+        """Clause id -> (scope document, justification) for clauses declared not applicable."""
+        out = {}
+        for doc in self.documents.values():
+            for na in doc.not_applicable:
+                clause = self.find_clause(na.clause)
+                if clause is not None:
+                    out[clause.id] = (doc, na.justification)
+        return out
+
+    @property
+    def record_types(self) -> dict:
+        return self.record_set.types if self.record_set else {}
+
+    @property
+    def records(self) -> list:
+        return self.record_set.records if self.record_set else []
+
+
+def document_schema(settings: Settings) -> Schema:
+    """The front-matter schema: the project's records_schema/document.schema.yaml, else the packaged one."""
+    path = settings.schema_dir / DOCUMENT_SCHEMA
+    if not path.exists():
+        path = package.INIT_TEMPLATE / "records_schema" / DOCUMENT_SCHEMA
+    return load_schema(path, settings.rel(path))
+
+
+def load_pages(settings: Settings, schema: Schema) -> tuple[list[Page], list[Problem]]:
+    """Every Markdown page in procedures/ (all controlled) and docs/ (controlled when it has an id)."""
+    pages: list[Page] = []
+    problems: list[Problem] = []
+    cache = JsonStore(settings.root, "front-matter")
+    folders = [(settings.procedures_dir, True, "procedures")]
+    folders.append((settings.docs_dir, False, ""))
+    for folder, controlled, prefix in folders:
+        for abs_path in iter_markdown(folder):
+            rel_in_folder = abs_path.relative_to(folder).as_posix()
+            src_uri = f"{prefix}/{rel_in_folder}" if prefix else rel_in_folder
+            page, found = read_page(abs_path, settings.rel(abs_path), src_uri, schema, controlled, cache)
+            problems.extend(found)
+            if page is not None:
+                pages.append(page)
+    cache.save()
+    return pages, problems
+
+
+def index_documents(pages: list[Page]) -> tuple[dict[str, Document], list[Problem]]:
+    """Documents by id; an id used twice is a problem at the second file."""
+    documents: dict[str, Document] = {}
+    problems = []
+    for page in pages:
+        doc = page.document
+        if doc is None:
+            continue
+        if doc.id in documents:
+            first = documents[doc.id]
+            problems.append(Problem(doc.path, doc.line_of("id"),
+                                    f"document id '{doc.id}' is already used by {first.path}: give this document a new id"))
+            continue
+        documents[doc.id] = doc
+    return documents, problems
+
+
+def load_project(settings: Settings, with_records: bool = True) -> Project:
+    """Read the whole quality system; problems are collected on the project, not raised.
+
+    Raises QMSError only when nothing sensible can be built (a broken catalogue or schema).
+    """
+    standards = {}
+    for name in settings.standards:
+        std = catalogue.load_standard(catalogue.find_catalogue(name, settings.catalogue_dirs))
+        standards[std.id] = std
+    if not standards:
+        raise QMSError(Problem(settings.rel(settings.config_file), 0, "extra.qms.standards names no standard"))
+    vocabulary = catalogue.load_vocabulary(catalogue.find_catalogue(settings.vocabulary, settings.catalogue_dirs))
+    organization, problems = load_organization(settings.organization_file, settings.rel(settings.organization_file))
+    pages, page_problems = load_pages(settings, document_schema(settings))
+    documents, id_problems = index_documents(pages)
+    project = Project(settings, standards, vocabulary, organization, pages, documents,
+                      problems=[*problems, *page_problems, *id_problems])
+    if with_records:
+        project.record_set = records.load_record_set(project)
+        project.problems.extend(project.record_set.problems)
+    return project

@@ -1,0 +1,1 @@
+"""Print: the manual and its documents as PDF, from the built site."""

@@ -1,0 +1,660 @@
+"""The quality manual as PDF: the pages of the built site, assembled into print documents and rendered by WeasyPrint.
+
+The built site is the manual as its readers see it (macros resolved, metadata blocks, revision histories,
+registers), so the PDF is made from its HTML: every page in the site's navigation order (each page's
+`<link rel="next">`), behind a cover and a table of contents, with a running header (document id, title,
+revision) and footer (company, "uncontrolled when printed" with the print date, page X of Y) on every page.
+The project model supplies each document's id and revision. Nothing here imports MkDocs.
+
+Links between pages in the PDF become links inside it; a link to a page left out (a clause page) goes to the
+table row that lists that page, else to the published site when `site_url` is set, else it is shown as text.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import logging
+import posixpath
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+from urllib.parse import urljoin, urlsplit
+
+import tinyhtml5
+
+from qms import package
+from qms.config import read_mkdocs_yml
+from qms.model.documents import Document
+from qms.model.project import Project
+
+log = logging.getLogger(__name__)
+
+PRINT_CSS = package.ASSETS / "print.css"
+MANUAL_FILE = "quality-manual.pdf"
+DOCUMENTS_DIR = "documents"
+WIDE_TABLE_COLUMNS = 10  # a page holding a table this wide is printed in landscape
+_DROP = {"script", "style", "form", "input", "button", "noscript", "template"}
+_DROP_CLASSES = {"headerlink", "md-source-file", "md-content__button", "md-feedback", "md-top", "md-dialog",
+                 "md-annotation__index"}
+_EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+
+
+# ----------------------------------------------------------------------------------------------
+# Data
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Which manual a PDF shows: company, the commit and date it was built from, its status, the print date."""
+
+    company: str
+    title: str
+    printed: dt.date
+    commit: str | None = None
+    commit_date: str | None = None
+    branch: str | None = None
+    dirty: bool = False
+    site_url: str | None = None
+    document_counts: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def version(self) -> str:
+        """'commit 1a2b3c4 of 2026-11-26', or why there is none."""
+        if not self.commit:
+            return "not under version control (no git commit)"
+        text = f"commit {self.commit} of {self.commit_date}"
+        if self.branch:
+            text += f" (branch {self.branch})"
+        return text + (", with uncommitted changes" if self.dirty else "")
+
+    @property
+    def short_version(self) -> str:
+        return "working copy" if not self.commit else self.commit + ("+changes" if self.dirty else "")
+
+    @property
+    def status(self) -> str:
+        """Issued when built from a clean commit; a draft otherwise."""
+        if not self.commit:
+            return "Draft: not built from a git commit, so not an issued edition"
+        if self.dirty:
+            return "Draft: built with uncommitted changes, so not an issued edition"
+        return "Issued: built from a committed version of the manual"
+
+    @property
+    def documents_line(self) -> str:
+        total = sum(n for _, n in self.document_counts)
+        parts = ", ".join(f"{n} {status}" for status, n in self.document_counts)
+        return f"{total} controlled documents" + (f": {parts}" if parts else "")
+
+
+@dataclass(frozen=True)
+class SitePage:
+    """One page of the built site, as it goes into a PDF."""
+
+    url: str  # site-relative: "" for the home page, "procedures/QP-09-x/" (or "…/x.html")
+    path: Path  # the HTML file
+    title: str
+    section: str  # the navigation section it is listed under, "" at the top level
+    document: Document | None = None
+
+    @property
+    def anchor(self) -> str:
+        """Id of the page's section in a PDF."""
+        return "p-" + (re.sub(r"[^a-z0-9]+", "-", self.url.lower()).strip("-") or "home")
+
+    @property
+    def header_id(self) -> str:
+        return self.document.id if self.document else ""
+
+    @property
+    def header_title(self) -> str:
+        return self.document.title if self.document else self.title
+
+    @property
+    def header_revision(self) -> str:
+        return f"Revision {self.document.revision}" if self.document else ""
+
+
+@dataclass
+class _Links:
+    """Where each site URL lands inside one PDF."""
+
+    pages: dict[str, SitePage]
+    site_url: str | None
+    rows: dict[str, str] = field(default_factory=dict)  # url of a page left out -> id of the row listing it
+
+
+# ----------------------------------------------------------------------------------------------
+# The edition: git and the project
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def read_edition(project: Project, printed: dt.date) -> Edition:
+    """The edition of the manual in the project's working tree: HEAD's commit and date, and whether it is clean."""
+    root = project.settings.root
+    raw = read_mkdocs_yml(project.settings.config_file)
+    site_url = str(raw["site_url"]).rstrip("/") + "/" if raw.get("site_url") else None
+    counts: dict[str, int] = {}
+    for doc in project.documents.values():
+        counts[doc.status] = counts.get(doc.status, 0) + 1
+    order = {"effective": 0, "draft": 1, "obsolete": 2}
+    base = dict(company=project.organization.name, title=project.settings.site_name, printed=printed,
+                site_url=site_url,
+                document_counts=tuple(sorted(counts.items(), key=lambda kv: (order.get(kv[0], 9), kv[0]))))
+    head = _git(root, "log", "-1", "--format=%h%x00%cs")
+    if not head:
+        return Edition(**base)
+    commit, date = head.split("\x00")
+    branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
+    status = _git(root, "status", "--porcelain", "--untracked-files=no", "--", ".")
+    return Edition(**base, commit=commit, commit_date=date, branch=None if branch in (None, "HEAD") else branch,
+                   dirty=bool(status))
+
+
+# ----------------------------------------------------------------------------------------------
+# The built site
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def parse_html(path: Path) -> ET.Element:
+    """A built page as an ElementTree without namespaces (SVG and MathML tags keep their local names)."""
+    root = tinyhtml5.parse(path.read_bytes(), namespace_html_elements=False)
+    for el in root.iter():
+        el.tag = _local(el.tag) or el.tag
+        for key in [k for k in el.attrib if k.startswith("{")]:
+            value = el.attrib.pop(key)
+            name = _local(key)
+            el.set("xlink:href" if name == "href" and "xlink" in key else name, value)
+    return root
+
+
+def _classes(el: ET.Element) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+def _find(root: ET.Element, tag: str, cls: str | None = None) -> ET.Element | None:
+    return next(_find_all(root, tag, cls), None)
+
+
+def _find_all(root: ET.Element, tag: str, cls: str | None = None) -> Iterator[ET.Element]:
+    for el in root.iter(tag):
+        if cls is None or cls in _classes(el):
+            yield el
+
+
+def _text(el: ET.Element | None) -> str:
+    return " ".join("".join(el.itertext()).split()) if el is not None else ""
+
+
+def url_of(site: Path, html: Path) -> str:
+    """Site-relative URL of a built page: 'procedures/QP-09-x/' for procedures/QP-09-x/index.html."""
+    rel = html.relative_to(site).as_posix()
+    return rel[: -len("index.html")] if rel == "index.html" or rel.endswith("/index.html") else rel
+
+
+def _normalise(url: str) -> str:
+    url = url.lstrip("/")
+    return url[: -len("index.html")] if url == "index.html" or url.endswith("/index.html") else url
+
+
+def page_urls_of_document(doc: Document) -> tuple[str, str]:
+    """The URLs a document's page has with and without directory URLs."""
+    stem = doc.src_uri[: -len(".md")] if doc.src_uri.endswith(".md") else doc.src_uri
+    if stem == "index" or stem.endswith("/index"):
+        folder = stem[: -len("index")]
+        return folder, folder + "index.html"
+    return stem + "/", stem + ".html"
+
+
+def navigation_sections(home: ET.Element) -> dict[str, str]:
+    """URL -> title of the navigation section that lists it, read from the primary navigation of a page."""
+    nav = next((n for n in _find_all(home, "nav", "md-nav--primary")), None)
+    sections: dict[str, str] = {}
+    if nav is None:
+        return sections
+
+    def walk(el: ET.Element, section: str) -> None:
+        for child in el:
+            if "md-nav--secondary" in _classes(child):  # a page's own table of contents
+                continue
+            if child.tag == "li" and "md-nav__item--nested" in _classes(child):
+                nested = next((c for c in child if c.tag == "nav"), None)
+                if nested is not None and nested.get("data-md-level") == "1":  # a top-level section, index included
+                    walk(child, _text(_find(nested, "label", "md-nav__title")))
+                    continue
+            if child.tag == "a" and "md-nav__link" in _classes(child) and child.get("href"):
+                sections.setdefault(_normalise(urljoin("/", child.get("href", ""))[1:]), section)
+            walk(child, section)
+
+    walk(nav, "")
+    return sections
+
+
+def site_pages(site: Path, project: Project) -> list[SitePage]:
+    """Every page of the built site's navigation, in its order, from the home page along `<link rel="next">`."""
+    home = site / "index.html"
+    if not home.is_file():
+        raise FileNotFoundError(f"{home}: no built site here; build it first with 'mkdocs build'")
+    docs: dict[str, Document] = {}
+    for doc in project.documents.values():
+        for url in page_urls_of_document(doc):
+            docs[url] = doc
+    sections = navigation_sections(parse_html(home))
+    pages: list[SitePage] = []
+    seen: set[Path] = set()
+    path: Path | None = home
+    while path is not None and path.is_file() and path.resolve() not in seen:
+        seen.add(path.resolve())
+        tree = parse_html(path)
+        url = url_of(site, path)
+        article = _find(tree, "article", "md-content__inner")
+        h1 = _find(article, "h1") if article is not None else None
+        if h1 is not None:
+            h1 = copy.deepcopy(h1)
+            _clean(h1)
+        title = _text(h1) or _text(_find(tree, "title")).split(" - ")[0]
+        pages.append(SitePage(url, path, title, sections.get(url, ""), docs.get(url)))
+        nxt = next((link.get("href") for link in _find_all(tree, "link") if link.get("rel") == "next"), None)
+        path = path_of(site, url, nxt) if nxt and not _EXTERNAL.match(nxt) else None
+    return pages
+
+
+def path_of(site: Path, from_url: str, href: str) -> Path:
+    """The HTML file a relative link of the page at `from_url` points to."""
+    url = _resolve(from_url, href)[0]
+    target = site / url
+    return target / "index.html" if url == "" or url.endswith("/") else target
+
+
+def _resolve(from_url: str, href: str) -> tuple[str, str]:
+    """(site-relative URL, fragment) of a relative link on the page at `from_url`."""
+    parts = urlsplit(urljoin("/" + from_url, href))
+    return _normalise(posixpath.normpath(parts.path) + ("/" if parts.path.endswith("/") else "")
+                      if parts.path not in ("", "/") else ""), parts.fragment
+
+
+# ----------------------------------------------------------------------------------------------
+# Assembling one print document
+
+
+def _remove(parent: ET.Element, child: ET.Element) -> None:
+    """Remove `child`, keeping the text that follows it."""
+    index = list(parent).index(child)
+    if child.tail:
+        if index:
+            prev = parent[index - 1]
+            prev.tail = (prev.tail or "") + child.tail
+        else:
+            parent.text = (parent.text or "") + child.tail
+    parent.remove(child)
+
+
+def _unwrap(parent: ET.Element, child: ET.Element) -> None:
+    """Replace `child` by its content (a link shown as text)."""
+    index = list(parent).index(child)
+    span = ET.Element("span", {"class": "qms-pdf-unlinked"})
+    span.text, span.tail = child.text, child.tail
+    span.extend(list(child))
+    parent[index] = span
+
+
+def _clean(article: ET.Element) -> None:
+    """Drop what only works on screen: scripts, permalinks, edit buttons; open collapsed blocks."""
+    for parent in list(article.iter()):
+        for child in list(parent):
+            if child.tag in _DROP or _classes(child) & _DROP_CLASSES:
+                _remove(parent, child)
+    for details in article.iter("details"):
+        details.set("open", "open")
+
+
+def _mermaid(article: ET.Element) -> None:
+    """Diagrams drawn by JavaScript on screen: in print, their boxes and arrows as a list, with a pointer online."""
+    for parent in list(article.iter()):
+        for i, child in enumerate(list(parent)):
+            if "mermaid" not in _classes(child):
+                continue
+            source = "".join(child.itertext())
+            figure = ET.Element("div", {"class": "qms-pdf-diagram"})
+            title = ET.SubElement(figure, "p", {"class": "qms-pdf-diagram-title"})
+            title.text = "Diagram (drawn in the online manual). Its boxes and connections:"
+            ET.SubElement(figure, "pre").text = describe_diagram(source)
+            figure.tail = child.tail
+            parent[i] = figure
+
+
+_SHAPE = re.compile(r"^([A-Za-z0-9_]+)\s*(?:(?:\(\[|\[\[|\[\(|\(\(|\[|\(|\{\{|\{|>)(.+?)"
+                    r"(?:\]\)|\]\]|\)\]|\)\)|\]|\)|\}\}|\}))?\s*$")
+_ARROW = re.compile(r"\s*(?:-->|---|-\.->|==>|--\s[^-]+?\s-->)\s*(?:\|([^|]*)\|)?\s*")
+
+
+def describe_diagram(source: str) -> str:
+    """A mermaid flowchart as readable text: its groups with their boxes, then 'A → B' for each arrow."""
+    labels: dict[str, str] = {}
+    lines_out: list[str] = []
+    edges: list[tuple[str, str, str]] = []
+
+    def node(text: str, listed: bool) -> str | None:
+        match = _SHAPE.match(text.strip())
+        if not match:
+            return None
+        if match.group(2):
+            labels[match.group(1)] = match.group(2).strip().strip('"')
+            if listed:
+                lines_out.append(f"  - {labels[match.group(1)]}")
+        return match.group(1)
+
+    for raw in source.splitlines():
+        line = raw.strip().rstrip(";")
+        if not line or line.startswith(("%%", "direction", "classDef", "class ", "style ", "linkStyle", "click ")) \
+                or re.match(r"^(flowchart|graph)\b", line):
+            continue
+        if line.startswith("subgraph"):
+            match = re.match(r"subgraph\s+(\S+?)\s*\[(.+)\]\s*$", line) or re.match(r"subgraph\s+((.+))$", line)
+            if match:
+                labels[match.group(1)] = match.group(2).strip().strip('"')
+            lines_out.append(labels[match.group(1)] + ":" if match else line)
+            continue
+        if line == "end":
+            lines_out.append("")
+            continue
+        parts = _ARROW.split(line)
+        if len(parts) == 1:
+            node(line, listed=True)
+            continue
+        ids = [node(part, listed=False) for part in parts[0::2]]
+        for i, label in enumerate(parts[1::2]):
+            if ids[i] and ids[i + 1]:
+                edges.append((ids[i], (label or "").strip(), ids[i + 1]))
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines_out)).strip("\n")
+    if edges:
+        arrows = [f"{labels.get(a, a)} → {labels.get(b, b)}" + (f" ({label})" if label else "") for a, label, b in edges]
+        text += ("\n\n" if text else "") + "Connections:\n" + "\n".join(f"  {a}" for a in arrows)
+    return text or source.strip()
+
+
+def _docmeta_in_pairs(article: ET.Element) -> None:
+    """The document control block (one header row, one value row) as label-value pairs, two pairs a row:
+    on a portrait page its many columns would otherwise squeeze every value into a narrow cell."""
+    for block in _find_all(article, "div", "qms-docmeta"):
+        table = _find(block, "table")
+        rows = list(table.iter("tr")) if table is not None else []
+        if table is None or len(rows) != 2:
+            continue
+        labels = [c for c in rows[0] if c.tag in ("th", "td")]
+        values = [c for c in rows[1] if c.tag in ("th", "td")]
+        if len(labels) != len(values):
+            continue
+        pairs = ET.Element("table", {"class": "qms-pdf-meta"})
+        body = ET.SubElement(pairs, "tbody")
+        for i in range(0, len(labels), 2):
+            tr = ET.SubElement(body, "tr")
+            for label, value in zip(labels[i:i + 2], values[i:i + 2]):
+                th = copy.deepcopy(label)
+                th.tag, th.tail = "th", None
+                th.set("scope", "row")
+                td = copy.deepcopy(value)
+                td.tag, td.tail = "td", None
+                tr.extend([th, td])
+        for parent in list(block.iter()):
+            if table in list(parent):
+                index = list(parent).index(table)
+                pairs.tail = table.tail
+                parent[index] = pairs
+                break
+
+
+def _prefix_ids(article: ET.Element, page: SitePage) -> None:
+    for el in article.iter():
+        if el.get("id"):
+            el.set("id", f"{page.anchor}--{el.get('id')}")
+
+
+def _row_anchors(article: ET.Element, page: SitePage, links: _Links) -> None:
+    """Give ids to the table rows that list a page the PDF leaves out, and remember the first row for each."""
+    count = 0
+    for row in article.iter("tr"):
+        cell = next((c for c in row if c.tag in ("td", "th")), None)
+        anchor = _find(cell, "a") if cell is not None else None
+        href = anchor.get("href") if anchor is not None else None
+        if not href or _EXTERNAL.match(href) or href.startswith("#"):
+            continue
+        url, fragment = _resolve(page.url, href)
+        if fragment or url in links.pages:
+            continue
+        if not row.get("id"):
+            count += 1
+            row.set("id", f"row-{count}")
+        links.rows.setdefault(url, f"{page.anchor}--{row.get('id')}")
+
+
+def _rewrite_links(article: ET.Element, page: SitePage, links: _Links, site: Path) -> None:
+    """Links to pages in the PDF point inside it; others go to the published site, or become text."""
+    for parent in list(article.iter()):
+        for child in list(parent):
+            if child.tag == "a" and child.get("href") is not None:
+                _rewrite_link(parent, child, page, links)
+            elif child.tag in ("img", "source") and child.get("src") and not _EXTERNAL.match(child.get("src", "")):
+                url, _ = _resolve(page.url, child.get("src", ""))
+                child.set("src", (site / url).resolve().as_uri())
+
+
+def _rewrite_link(parent: ET.Element, a: ET.Element, page: SitePage, links: _Links) -> None:
+    href = a.get("href", "")
+    if _EXTERNAL.match(href):
+        return
+    if href.startswith("#"):
+        a.set("href", f"#{page.anchor}--{href[1:]}" if href[1:] else f"#{page.anchor}")
+        return
+    url, fragment = _resolve(page.url, href)
+    target = links.pages.get(url)
+    if target is not None:
+        a.set("href", f"#{target.anchor}--{fragment}" if fragment else f"#{target.anchor}")
+    elif url in links.rows:
+        a.set("href", "#" + links.rows[url])
+    elif links.site_url:
+        a.set("href", urljoin(links.site_url, url) + (f"#{fragment}" if fragment else ""))
+    else:
+        _unwrap(parent, a)
+
+
+def _columns(article: ET.Element) -> int:
+    widest = 0
+    for table in article.iter("table"):
+        row = next(table.iter("tr"), None)
+        if row is not None:
+            widest = max(widest, sum(int(c.get("colspan", "1") or 1) for c in row if c.tag in ("td", "th")))
+    return widest
+
+
+def page_article(page: SitePage) -> ET.Element:
+    """A site page's article, without what only works on screen."""
+    tree = parse_html(page.path)
+    article = _find(tree, "article", "md-content__inner")
+    if article is None:
+        article = _find(tree, "main") or ET.Element("div")
+    _clean(article)
+    _mermaid(article)
+    _docmeta_in_pairs(article)
+    if _find(article, "h1") is None:
+        h1 = ET.Element("h1")
+        h1.text = page.title
+        article.insert(0, h1)
+    return article
+
+
+def page_section(page: SitePage, article: ET.Element, links: _Links, site: Path) -> ET.Element:
+    """One site page as a print section, its ids and links made local to the PDF."""
+    _prefix_ids(article, page)
+    _rewrite_links(article, page, links, site)
+    classes = ["qms-pdf-page", "md-typeset"]
+    if page.document is not None:
+        classes.append("qms-pdf-document")
+    if _columns(article) >= WIDE_TABLE_COLUMNS:
+        classes.append("qms-pdf-wide")
+    section = ET.Element("section", {
+        "class": " ".join(classes), "id": page.anchor,
+        "data-doc-id": page.header_id, "data-doc-title": page.header_title,
+        "data-doc-revision": page.header_revision,
+    })
+    section.text = article.text
+    section.extend(list(article))
+    return section
+
+
+def _el(tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.Element(tag, {k.rstrip("_").replace("_", "-"): v for k, v in attrs.items()})
+    el.text = text
+    return el
+
+
+def cover(edition: Edition, subtitle: str, title: str = "Quality Manual") -> ET.Element:
+    """The cover: company, title, manual version (commit and date), status, print date."""
+    section = _el("section", class_="qms-pdf-cover", id="cover", data_doc_id="", data_doc_title=title,
+                  data_doc_revision=f"Edition {edition.short_version}")
+    section.append(_el("p", edition.company, class_="qms-pdf-company"))
+    section.append(_el("h1", title, class_="qms-pdf-title"))
+    section.append(_el("p", subtitle, class_="qms-pdf-subtitle"))
+    table = _el("table", class_="qms-pdf-edition")
+    rows = [
+        ("Company", edition.company),
+        ("Manual version", edition.version),
+        ("Status", edition.status),
+        ("Contents", edition.documents_line),
+        ("Printed", f"{edition.printed.isoformat()}: uncontrolled when printed"),
+        ("Controlled copy", edition.site_url or "the online manual (the published site)"),
+    ]
+    for head, value in rows:
+        tr = ET.SubElement(table, "tr")
+        tr.append(_el("th", head, scope="row"))
+        tr.append(_el("td", value))
+    section.append(table)
+    section.append(_el("p", "This PDF is a print of the online quality manual. A printed or saved copy is not "
+                            "kept up to date: before you rely on it, check that its version is the one published.",
+                       class_="qms-pdf-notice"))
+    return section
+
+
+def contents(pages: list[SitePage]) -> ET.Element:
+    """The table of contents, grouped by navigation section, with page numbers."""
+    section = _el("section", class_="qms-pdf-contents", id="contents", data_doc_id="", data_doc_title="Contents",
+                  data_doc_revision="")
+    section.append(_el("h1", "Contents"))
+    current: str | None = None
+    lst: ET.Element | None = None
+    for page in pages:
+        if page.section != current or lst is None:
+            current = page.section
+            if current:
+                section.append(_el("h2", current, class_="qms-pdf-contents-group"))
+            lst = ET.SubElement(section, "ul", {"class": "qms-pdf-contents-list"})
+        li = ET.SubElement(lst, "li")
+        li.append(_el("a", page.title, href=f"#{page.anchor}"))
+    return section
+
+
+def assemble(pages: list[SitePage], edition: Edition, site: Path, *, with_cover: bool = True,
+             title: str = "Quality Manual") -> str:
+    """The HTML of one print document made of `pages`."""
+    links = _Links({p.url: p for p in pages}, edition.site_url)
+    articles = [page_article(page) for page in pages]
+    for page, article in zip(pages, articles):  # first: the rows that stand in for pages left out
+        _row_anchors(article, page, links)
+    sections = [page_section(page, article, links, site) for page, article in zip(pages, articles)]
+    html = _el("html", lang="en")
+    head = ET.SubElement(html, "head")
+    head.append(_el("meta", charset="utf-8"))
+    head.append(_el("title", f"{title} — {edition.company}"))
+    head.append(_el("meta", name="author", content=edition.company))
+    head.append(_el("meta", name="description", content=f"{edition.title}, {edition.version}"))
+    head.append(_el("meta", name="generator", content="qms pdf"))
+    head.append(_el("meta", name="dcterms.created", content=edition.printed.isoformat()))
+    body = ET.SubElement(html, "body", {
+        "data-company": edition.company, "data-printed": edition.printed.isoformat(),
+        "data-edition": edition.short_version,
+    })
+    if with_cover:
+        body.append(cover(edition, edition.title, title))
+        body.append(contents(pages))
+    group: str | None = None
+    for page, section in zip(pages, sections):
+        if with_cover and page.section:
+            section.set("class", section.get("class", "") + " qms-pdf-grouped")
+            if page.section != group:  # the outline's entry for the navigation section, on its first page
+                marker = _el("div", "", class_="qms-pdf-group", data_title=page.section)
+                marker.tail, section.text = section.text, None
+                section.insert(0, marker)
+        group = page.section
+        body.append(section)
+    return "<!DOCTYPE html>\n" + ET.tostring(html, encoding="unicode", method="html")
+
+
+# ----------------------------------------------------------------------------------------------
+# Rendering
+
+
+def print_css(edition: Edition) -> str:
+    """The print style sheet with the running footer's fixed text filled in."""
+    text = PRINT_CSS.read_text(encoding="utf-8")
+    footer = f"{edition.company} · Uncontrolled when printed · printed {edition.printed.isoformat()}"
+    return text.replace("QMS_FOOTER_TEXT", _css_string(footer)).replace(
+        "QMS_EDITION_TEXT", _css_string(f"Manual edition {edition.short_version}"))
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render(html: str, edition: Edition, base: Path, output: Path) -> Path:
+    """Write the PDF of `html` (links to files resolve from `base`)."""
+    import weasyprint  # imported here: only the PDF commands need it, and it loads system libraries
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fonts = weasyprint.text.fonts.FontConfiguration()
+    css = weasyprint.CSS(string=print_css(edition), font_config=fonts)
+    document = weasyprint.HTML(string=html, base_url=str(base) + "/").render(stylesheets=[css], font_config=fonts)
+    document.write_pdf(output, pdf_identifier=False)
+    log.info("%s: %d pages", output, len(document.pages))
+    return output
+
+
+def write_manual(site: Path, project: Project, output: Path, printed: dt.date) -> Path:
+    """The whole manual in one PDF: cover, contents, every page of the site's navigation."""
+    edition = read_edition(project, printed)
+    pages = site_pages(site, project)
+    return render(assemble(pages, edition, site), edition, site, output)
+
+
+def write_documents(site: Path, project: Project, folder: Path, printed: dt.date,
+                    only: Iterable[str] = ()) -> list[Path]:
+    """One PDF per controlled document, named by its id (QP-09.pdf)."""
+    edition = read_edition(project, printed)
+    wanted = set(only)
+    written = []
+    for doc in sorted(project.documents.values(), key=lambda d: d.id):
+        if wanted and doc.id not in wanted:
+            continue
+        files = [site / (url + "index.html" if url.endswith("/") or url == "" else url)
+                 for url in page_urls_of_document(doc)]
+        path = next((f for f in files if f.is_file()), None)
+        if path is None:
+            log.warning("%s: no page in the built site for %s", doc.path, doc.id)
+            continue
+        page = SitePage(url_of(site, path), path, doc.label, "", doc)
+        html = assemble([page], edition, site, with_cover=False, title=doc.label)
+        written.append(render(html, edition, site, folder / f"{doc.id}.pdf"))
+    return written
