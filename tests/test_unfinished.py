@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from qms.analysis.unfinished import find_unfinished, has_substance, load_rules, word_count
+from qms.analysis.unfinished import (
+    find_unfinished,
+    has_substance,
+    load_rules,
+    word_count,
+)
 from qms.problems import QMSError
 
 BODY = """\
