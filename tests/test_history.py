@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from qms.cache import cache_dir
+from qms.cache import cache_file
 from qms.history import revisions as history_module
 from qms.history.git import web_url
 from qms.history.revisions import front_matter_keys, load_history
@@ -282,8 +282,9 @@ def test_history_is_cached_by_head(repo: Repo, monkeypatch: pytest.MonkeyPatch) 
     repo.write("procedures/QP-01.md", doc("QP-01", "1"))
     repo.commit("Add")
     first = load_history(repo.path, FOLDERS)
-    assert list(cache_dir(repo.path).glob("history-*.json"))
-    assert not (repo.path / ".qms-cache").exists()  # caches never live in the work tree
+    assert cache_file(repo.path).is_file()
+    assert not cache_file(repo.path).is_relative_to(repo.path)  # caches never live in the work tree
+    assert not (repo.path / ".qms-cache").exists()
 
     def fail(*_args: object) -> None:
         raise AssertionError("recomputed although HEAD did not move")

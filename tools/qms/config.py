@@ -89,7 +89,8 @@ def find_config(start: Path) -> Path:
             if (folder / name).is_file():
                 return folder / name
     raise QMSError(Problem(str(start), 0, "no mkdocs.yml here or in a parent folder: run this inside a "
-                                          "quality-manual repository, or create one with 'qms init DIR'"))
+                                          "quality-manual repository, or create one with 'qms init DIR'",
+                           code="no-config"))
 
 
 def read_mkdocs_yml(path: Path) -> dict:
@@ -98,7 +99,8 @@ def read_mkdocs_yml(path: Path) -> dict:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)  # noqa: S506
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        raise QMSError(Problem(path.name, mark.line + 1 if mark else 0, f"invalid YAML: {exc.problem}")) from None
+        raise QMSError(Problem(path.name, mark.line + 1 if mark else 0, f"invalid YAML: {exc.problem}",
+                               code="yaml-syntax")) from None
     return data if isinstance(data, dict) else {}
 
 
@@ -124,12 +126,12 @@ def load_settings(config_file: Path | None = None, mkdocs_config: dict | None = 
             judge_from = dt.date.fromisoformat(str(judge_from))
         except ValueError:
             raise QMSError(Problem(config_file.name, 0, f"extra.qms.policy.judge_from: {judge_from!r} is not a date "
-                                                        "(use YYYY-MM-DD)")) from None
+                                                        "(use YYYY-MM-DD)", code="setting")) from None
     flag_errors = tuple(str(f) for f in (policy_raw.get("errors", Policy.errors) or ()))
     unknown = [f for f in flag_errors if f not in CHANGE_FLAGS]
     if unknown:
         raise QMSError(Problem(config_file.name, 0, f"extra.qms.policy.errors: unknown flag(s) {', '.join(unknown)}; "
-                                                    f"use any of: {', '.join(CHANGE_FLAGS)}"))
+                                                    f"use any of: {', '.join(CHANGE_FLAGS)}", code="setting"))
     policy = Policy(
         errors=flag_errors,
         judge_from=judge_from,

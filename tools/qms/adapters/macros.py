@@ -30,9 +30,8 @@ def _macro(kind: str, env: Any) -> Callable[..., str]:
         method = getattr(st.linker, kind)
         markdown, problem = method(value, text, page.file.src_uri, path)
         if problem is not None:
-            key = (path, kind, str(value))
-            already = any(p == path and str(value) in msg for p, _, msg in st.reported)
-            if key not in st.reported and not already:
+            key = (path, problem.code, problem.message)  # the same problem found by the static check: once
+            if key not in st.reported:
                 st.reported.add(key)
                 hooks.report([problem])
         return markdown

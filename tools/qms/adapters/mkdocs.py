@@ -27,7 +27,6 @@ from qms.model.project import Project, load_project
 from qms.problems import Problem, QMSError, sort_problems
 from qms.render import changes, docpage, pages, paths, registers, reports
 from qms.render.links import Linker
-from qms.site import prefetch
 
 log = logging.getLogger("mkdocs.plugins.qms")
 
@@ -61,11 +60,10 @@ class BuildState:
     today: dt.date
     project: Project | None = None
     linker: Linker | None = None
-    reported: set[tuple[str, str, str]] = field(default_factory=set)
+    reported: set[tuple[str, str, str]] = field(default_factory=set)  # (path, code, message) already logged
     generated: dict[str, str] = field(default_factory=dict)
     documents_by_uri: dict[str, Document] = field(default_factory=dict)
     history: History | None = None
-    prefetch: prefetch.Prefetch | None = None  # history and redlines being read on another processor
 
 
 _state: BuildState | None = None
@@ -99,8 +97,7 @@ def on_config(config: Any) -> Any:
         raise SystemExit(1) from None
     if clock.is_fixed():  # a rebuild "as of" a day: MkDocs' own dates (sitemap) follow it
         os.environ.setdefault("SOURCE_DATE_EPOCH", str(clock.epoch_seconds(today)))
-    _state = BuildState(settings, today, prefetch=prefetch.start(settings.root, controlled_folders(settings),
-                                                          settings.compare_revisions))
+    _state = BuildState(settings, today)
     if CSS_URI not in config.extra_css:
         config.extra_css.append(CSS_URI)
     if str(THEME_TEMPLATES) not in config.theme.dirs:  # qms-lite.html, for generated pages in bulk
@@ -111,13 +108,10 @@ def on_config(config: Any) -> Any:
     return config
 
 
-def _load(settings: Settings, early: prefetch.Prefetch | None) -> tuple[Project, History]:
-    """The project and its git history (once the prefetch, if any, has filled the caches); a problem that
-    makes a truthful manual impossible stops the build."""
+def _load(settings: Settings) -> tuple[Project, History]:
+    """The project and its git history; a problem that makes a truthful manual impossible stops the build."""
     try:
         project = load_project(settings)
-        if early is not None:
-            early.wait()
         history = load_history(settings.root, controlled_folders(settings))
     except QMSError as exc:
         report(exc.problems)
@@ -134,12 +128,11 @@ def extra_pages(project: Project, history: History, today: dt.date) -> dict[str,
 def on_files(files: Files, config: Any) -> Files:
     st = _state
     assert st is not None
-    st.project, st.history = project, history = _load(st.settings, st.prefetch)
-    st.prefetch = None
+    st.project, st.history = project, history = _load(st.settings)
     st.linker = Linker(project)
     st.documents_by_uri = {p.src_uri: p.document for p in project.controlled_pages if p.document is not None}
     problems = check_all(project, history, st.today)
-    st.reported = {(p.path, "static", p.message) for p in problems}
+    st.reported = {(p.path, p.code, p.message) for p in problems}
     report(problems)
     for page in project.pages:
         if page.path.startswith(st.settings.rel(st.settings.procedures_dir) + "/"):

@@ -14,8 +14,7 @@ from qms.history.changecontrol import controlled_folders
 from qms.history.pullrequest import base_problems
 from qms.history.revisions import load_history
 from qms.model.project import load_project
-from qms.problems import errors, sort_problems, summary
-from qms.site import prefetch
+from qms.problems import errors, problems_json, sort_problems, summary
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,18 +26,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", type=date_arg, metavar="DATE",
                    help="judge what is overdue or due on DATE (default: today)")
     p.add_argument("--warnings-as-errors", action="store_true", help="exit 1 on warnings too")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text: one 'path:line: message' per problem (default); json: every problem with its "
+                        "path, line, severity, code and message, and counts by code")
     p.add_argument("paths", nargs="*", help="only report problems in these files (e.g. the staged ones)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config_file)
-    folders = controlled_folders(settings)
-    early = prefetch.start(settings.root, folders, None)  # the history, meanwhile
     project = load_project(settings)
-    if early is not None:
-        early.wait()
-    history = load_history(settings.root, folders)
+    history = load_history(settings.root, controlled_folders(settings))
     problems = check_all(project, history, clock.today(args.as_of))
     if args.base:
         problems += base_problems(project, args.base)
@@ -46,8 +44,11 @@ def run(args: argparse.Namespace) -> int:
         wanted = {settings.rel(Path(p).resolve()) for p in args.paths}
         problems = [p for p in problems if p.path in wanted]
     problems = sort_problems(problems)
-    for problem in problems:
-        print(problem)
+    if args.format == "json":
+        sys.stdout.write(problems_json(problems))
+    else:
+        for problem in problems:
+            print(problem)
     sys.stdout.flush()
     print(summary(problems), file=sys.stderr)
     failing = problems if args.warnings_as_errors else errors(problems)

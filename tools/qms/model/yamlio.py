@@ -42,6 +42,7 @@ class YAMLSyntaxProblem(Exception):
 
     line: int
     message: str
+    code: str = "yaml-syntax"  # the Problem code it becomes
 
     def __str__(self) -> str:
         return self.message

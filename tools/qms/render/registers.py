@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable, Iterable, Mapping
 
+from qms.clock import as_date
 from qms.model.documents import Document
 from qms.model.project import Project
 from qms.model.records import (
@@ -64,13 +65,6 @@ def table(headers: Iterable[str], rows: Iterable[Iterable[str]], empty: str = "â
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cell or empty for cell in row) + " |" for row in rows]
     return "\n".join(lines) + "\n\n"
-
-
-def parse_date(value: object) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def public_views(project: Project) -> dict[str, list[dict]]:
@@ -143,7 +137,7 @@ class Page:
 
     def due(self, day: object, soon_days: int = DUE_SOON_DAYS) -> str:
         """A due date with an overdue or due-soon badge."""
-        when = parse_date(day)
+        when = as_date(day)
         if when is None:
             return text(day) if day else ""
         if when < self.today:
@@ -226,7 +220,7 @@ def calibration_state(eq: dict, cal: dict | None, today: dt.date) -> str:
     """One of CALIBRATION_STATES for an item of equipment and its latest calibration."""
     if eq.get("status") == "withdrawn":
         return "withdrawn"
-    due = parse_date(cal.get("next_due")) if cal else None
+    due = as_date(cal.get("next_due")) if cal else None
     if due is None:
         return "never calibrated"
     if due < today:
@@ -421,7 +415,7 @@ def corrective_actions(page: Page) -> str:
     closed = [v for v in views if v.get("status") == "closed"]
     verified = [v for v in closed if v.get("effectiveness_verified")]
     waiting = [v for v in closed if not v.get("effectiveness_verified")]
-    overdue = [v for v in open_ if (parse_date(v.get("due")) or dt.date.max) < page.today]
+    overdue = [v for v in open_ if (as_date(v.get("due")) or dt.date.max) < page.today]
     rtype = page.project.record_types["corrective-action"]
 
     def actions(v: dict) -> str:
@@ -429,7 +423,7 @@ def corrective_actions(page: Page) -> str:
         return f"{sum(1 for a in items if a.get('status') == 'done')} of {len(items)} done" if items else ""
 
     def check_due(v: dict) -> str:
-        closed_on = parse_date(v.get("closed"))
+        closed_on = as_date(v.get("closed"))
         return page.due((closed_on + dt.timedelta(days=EFFECTIVENESS_CHECK_DAYS)).isoformat()) if closed_on else ""
 
     return (f"**{len(open_)} open** ({len(overdue)} overdue), {len(waiting)} closed awaiting the effectiveness check, "
@@ -481,7 +475,7 @@ def management_reviews(page: Page) -> str:
     views = sorted(page.views["management-review"], key=lambda v: str(v.get("date")), reverse=True)
     all_actions = [a for v in views for a in v.get("actions") or []]
     open_actions = [a for a in all_actions if a.get("status") != "done"]
-    overdue = [a for a in open_actions if (parse_date(a.get("due")) or dt.date.max) < page.today]
+    overdue = [a for a in open_actions if (as_date(a.get("due")) or dt.date.max) < page.today]
     out = [f"{len(views)} reviews; **{len(open_actions)} actions open** ({len(overdue)} overdue)."]
     if views:
         out.append(f" Last review {views[0].get('date')}; next review {page.due(views[0].get('next_review'))}.")
