@@ -1,0 +1,1 @@
+"""The site plan: every page the manual adds, for any front end."""
