@@ -9,8 +9,11 @@ parameters), then, each in its own child process (wall time, and peak memory fro
 - plain build: the same pages built by plain MkDocs with the same theme and `plugins: [search]`,
   no hooks, no macros: the final Markdown of every page of the full build (generated pages
   included), captured once by a hook, so the ratio measures exactly what the engine adds;
-- history: `load_history` cold (no cache) against one `git log --name-status --first-parent -M`
-  of the same folders;
+- history: `load_history` cold (empty cache), with only the signature verdicts cached (the history
+  entry removed: a new HEAD on a machine that has judged the older commits) and warm (history cached),
+  against one `git log --name-status --first-parent -M` of the same folders; the `signed` size is
+  `small` with its most recent 500 commits signed with a throwaway gpg key (kept in
+  OUT/repos/<repo>-gnupg, which judges them);
 - `qms check`;
 - serve rebuild: in one process, as `mkdocs serve` does, build once, edit one procedure, reload
   the config and build again; timed for the full and the plain configuration.
@@ -39,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qms.cache import cache_dir
+from qms.history.revisions import HISTORY_CACHE
 
 from bench import generate
 
@@ -47,9 +51,12 @@ SIZES = {  # name -> (documents, first-parent commits, records)
     "small": (300, 3000, 1000),
     "double": (600, 6000, 2000),
     "large": (1000, 20000, 10000),
+    "signed": (300, 3000, 1000),  # `small`, with the most recent SIGNED_COMMITS commits signed
 }
+SIGNED_SIZES = frozenset({"signed"})
+SIGNED_COMMITS = 500
 TARGETS = {"ratio_small": 1.15, "ratio_large": 1.2, "history_vs_git_log": 3.0, "check_large_s": 2.0,
-           "serve_rebuild_ratio": 1.1}
+           "serve_rebuild_ratio": 1.1, "signed_history_vs_git_log": 2.0}
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 MACRO = re.compile(r"\{\{.*?\}\}", re.S)
@@ -77,9 +84,10 @@ def measure(cmd: list[str], cwd: Path, log: Path | None = None) -> Sample:
     A child still running after --timeout seconds is stopped (with its own children) and noted.
     """
     out = open(log, "wb") if log else subprocess.DEVNULL
+    env = {**ENV, "GNUPGHOME": str(gnupg_dir(cwd))} if gnupg_dir(cwd).is_dir() else ENV
     try:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=out, stderr=subprocess.STDOUT if log else out,
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT if log else out,
                                 start_new_session=True)
         timer = threading.Timer(TIMEOUT["seconds"], lambda: os.killpg(proc.pid, signal.SIGKILL))
         timer.start()
@@ -103,20 +111,30 @@ def median(samples: list[Sample]) -> float:
 # The repositories
 
 
+def gnupg_dir(root: Path) -> Path:
+    """The keyring that signed (and judges) the commits of a signed repository."""
+    return root.parent / f"{root.name}-gnupg"
+
+
 def repository(name: str, out: Path, seed: int = 1) -> Path:
     """The generated repository of a size, reused while its parameters and the generator are unchanged."""
     docs, commits, records = SIZES[name]
+    signed = name in SIGNED_SIZES
     params = {"docs": docs, "commits": commits, "records": records, "seed": seed,
-              "generator": generate.GENERATOR_VERSION}
-    root = out / "repos" / f"d{docs}-c{commits}-r{records}-s{seed}"
+              "generator": generate.GENERATOR_VERSION, "signed": SIGNED_COMMITS if signed else 0}
+    root = out / "repos" / f"d{docs}-c{commits}-r{records}-s{seed}{'-signed' if signed else ''}"
     marker = root.parent / f"{root.name}.json"
     if root.is_dir() and marker.is_file() and json.loads(marker.read_text()).get("params") == params:
         return root
     shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(gnupg_dir(root), ignore_errors=True)
     print(f"[{name}] generating {docs} documents, {commits} commits, {records} records ...", flush=True)
-    summary = generate.generate(root, docs, commits, records, seed)
-    marker.write_text(json.dumps({"params": params, "summary": summary.to_dict()}, indent=2))
-    print(f"[{name}] generated in {summary.seconds} s", flush=True)
+    summary = generate.generate(root, docs, commits, records, seed).to_dict()
+    if signed:
+        summary["signed_commits"] = generate.sign_history(root, gnupg_dir(root), SIGNED_COMMITS)
+        print(f"[{name}] signed {summary['signed_commits']} commits", flush=True)
+    marker.write_text(json.dumps({"params": params, "summary": summary}, indent=2))
+    print(f"[{name}] generated in {summary['seconds']} s", flush=True)
     return root
 
 
@@ -213,16 +231,26 @@ HISTORY_SCRIPT = """
 import json, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from qms.changecontrol import controlled_folders
+from qms.cache import Cache, engine_digest
 from qms.config import load_settings
-from qms.history import load_history
+from qms.history.changecontrol import controlled_folders
+from qms.history.revisions import HISTORY_CACHE, load_history
+engine_digest()  # once per process, like the imports: a build has computed it before it reads the history
 t1 = time.perf_counter()
 settings = load_settings(Path(sys.argv[1]) / "mkdocs.yml")
 folders = controlled_folders(settings)
-history = load_history(settings.root, folders, use_cache=False)
+mode = sys.argv[2]  # cold: an empty cache; signatures: only the signature verdicts cached; warm: all cached
+if mode == "signatures":
+    cache = Cache(settings.root)
+    cache.clear(HISTORY_CACHE)
+    cache.save()
 t2 = time.perf_counter()
-print(json.dumps({"import_s": t1 - t0, "load_history_s": t2 - t1, "folders": list(folders),
-                  "documents": len(history.changes), "changes": sum(len(c) for c in history.changes.values())}))
+history = load_history(settings.root, folders)
+t3 = time.perf_counter()
+changes = [c for chain in history.changes.values() for c in chain]
+print(json.dumps({"import_s": t1 - t0, "load_history_s": t3 - t2, "folders": list(folders),
+                  "documents": len(history.changes), "changes": len(changes),
+                  "signed_changes": sum(1 for c in changes if c.signature != "N")}))
 """
 
 SERVE_SCRIPT = """
@@ -346,23 +374,32 @@ def _builds(name: str, root: Path, plain: Path, logs: Path, runs: int, warm: boo
 
 
 def _history(root: Path, logs: Path, runs: int) -> dict:
-    """(c) history extraction, cold, against one plain git log of the same folders, interleaved."""
+    """(c) history extraction against one plain git log of the same folders, interleaved: cold (empty cache),
+    with the signature verdicts cached (the history entry removed), warm (history cached)."""
     hist: list[Sample] = []
     git: list[Sample] = []
-    inner: list[float] = []
-    folders: list[str] = []
+    inner: dict[str, list[float]] = {"cold": [], "signatures": [], "warm": []}
+    data: dict = {}
     for i in range(runs):
         shutil.rmtree(cache_dir(root), ignore_errors=True)
-        log = logs / f"history-{i}.log"
-        hist.append(measure([sys.executable, "-c", HISTORY_SCRIPT, str(root)], root, log))
-        data = _child_json(log)
-        inner.append(data.get("load_history_s", float("nan")))
+        for mode in inner:
+            log = logs / f"history-{mode}-{i}.log"
+            sample = measure([sys.executable, "-c", HISTORY_SCRIPT, str(root), mode], root, log)
+            if mode == "cold":
+                hist.append(sample)
+            data = _child_json(log)
+            inner[mode].append(data.get("load_history_s", float("nan")))
         folders = data.get("folders", ["procedures", "docs"])
         git.append(measure(["git", "log", "--name-status", "--first-parent", "-M", "HEAD", "--", *folders], root))
+    seconds = {mode: round(statistics.median(values), 3) for mode, values in inner.items()}
     return {
-        "load_history_s": round(statistics.median(inner), 3), "process_s": median(hist), "git_log_s": median(git),
-        "ratio": round(statistics.median(inner) / median(git), 3),
+        "load_history_s": seconds["cold"], "signatures_cached_s": seconds["signatures"], "warm_s": seconds["warm"],
+        "process_s": median(hist), "git_log_s": median(git),
+        "ratio": round(seconds["cold"] / median(git), 3),
+        "ratio_signatures_cached": round(seconds["signatures"] / median(git), 3),
+        "ratio_warm": round(seconds["warm"] / median(git), 3),
         "ratio_with_python_start": round(median(hist) / median(git), 3),
+        "signed_changes": data.get("signed_changes", 0), "changes": data.get("changes", 0),
         "peak_mb": max(s.peak_mb for s in hist), "folders": folders, "ok": all(s.returncode == 0 for s in hist),
     }
 
@@ -406,8 +443,12 @@ METRICS = [  # (label, path in a size's result)
     ("peak memory full / plain (MB)", None),
     ("load_history, cold (s)", ("history", "load_history_s")),
     ("  same, with python start (s)", ("history", "process_s")),
+    ("load_history, signatures cached (s)", ("history", "signatures_cached_s")),
+    ("load_history, warm (s)", ("history", "warm_s")),
     ("git log --name-status (s)", ("history", "git_log_s")),
     ("ratio history / git log", ("history", "ratio")),
+    ("  same, signatures cached", ("history", "ratio_signatures_cached")),
+    ("changes from signed commits", ("history", "signed_changes")),
     ("qms check, warm (s)", ("check", "seconds")),
     ("qms check, cold (s)", ("check", "cold_seconds")),
     ("qms check peak memory (MB)", ("check", "peak_mb")),
@@ -456,7 +497,12 @@ def verdicts(results: dict, grow: dict) -> dict:
         v = results["large"]["check"]["seconds"]
         out["qms check (warm) at large < 2 s"] = {"value": v, "met": v < TARGETS["check_large_s"]}
     for name, r in results.items():
-        if r.get("history"):
+        if r.get("history") and name in SIGNED_SIZES:
+            v = r["history"].get("ratio_signatures_cached")
+            limit = TARGETS["signed_history_vs_git_log"]
+            if v is not None:
+                out[f"history (signatures cached)/git log at {name} <= {limit}"] = {"value": v, "met": v <= limit}
+        elif r.get("history"):
             v = r["history"]["ratio"]
             out[f"history/git log at {name} <= 3"] = {"value": v, "met": v <= TARGETS["history_vs_git_log"]}
         v = (r.get("serve_rebuild") or {}).get("ratio")

@@ -165,6 +165,31 @@ def test_merged_pull_request_is_one_change_with_title_authors_and_approvers(repo
     assert history.order == (merge, first.commit)
 
 
+def test_a_new_head_read_with_what_the_cache_knows_equals_a_read_without_it(repo: Repo) -> None:
+    """Versions, commits and what each merge brought are cached by object id: a new HEAD reads only the new ones,
+    and the result is the same as reading everything again."""
+    def pull_request(number: int, revision: str, author: str, reviewer: str) -> None:
+        repo.git("checkout", "-q", "-b", f"pr-{number}")
+        repo.write("procedures/QP-11.md", doc("QP-11", revision, f"Interval {number}."))
+        repo.commit(f"Interval {number}", "--trailer", f"Reviewed-by: {reviewer} <r@example.com>", author=author)
+        repo.git("checkout", "-q", "main")
+        repo.merge(f"pr-{number}", f"Merge pull request #{number} from org/pr-{number}\n\nInterval {number}",
+                   author="Dan Director")
+
+    repo.write("procedures/QP-11.md", doc("QP-11", "1"))
+    repo.commit("Add QP-11")
+    pull_request(1, "2", "Bob Builder", "Rita Reviewer")
+    load_history(repo.path, FOLDERS)  # fills the cache
+    pull_request(2, "3", "Carol Coder", "Sam Second")
+    repo.write("procedures/QP-12.md", doc("QP-12", "1"))
+    repo.commit("Add QP-12")
+    history_module.clear_cache()
+
+    assert load_history(repo.path, FOLDERS).changes == load_history(repo.path, FOLDERS, use_cache=False).changes
+    newest_merge = load_history(repo.path, FOLDERS).for_path("procedures/QP-11.md")[0]
+    assert newest_merge.authors == ("Carol Coder",) and newest_merge.approved_by == ("Sam Second", "Dan Director")
+
+
 def test_rename_inside_a_pull_request_is_followed_through_the_merge(repo: Repo) -> None:
     repo.write("procedures/QP-08-draft-name.md", doc("QP-08", "1", "Purchasing controls for approved suppliers. " * 4))
     repo.commit("Add QP-08")

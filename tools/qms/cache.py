@@ -29,6 +29,7 @@ transaction at the end).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -94,8 +95,13 @@ def cache_file(root: Path) -> Path:
 
 def full_key(key: object) -> str:
     """What an entry is stored under: the caller's key (JSON data) with the engine's digest."""
-    text = json.dumps([engine_digest(), key], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    return _hashed(json.dumps(key, sort_keys=True, ensure_ascii=False, separators=(",", ":")), engine_digest())
+
+
+@functools.lru_cache(maxsize=256)
+def _hashed(text: str, engine: str) -> str:
+    """Remembered for the keys many entries share (a keyring fingerprint, the empty key of redlines)."""
+    return hashlib.blake2b(f"{engine}\0{text}".encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
 class Cache:
@@ -137,6 +143,7 @@ class Cache:
         db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # a power cut may lose the last save, never the file
             layout = db.execute("PRAGMA user_version").fetchone()[0]
             if layout != LAYOUT:
                 with _transaction(db):
@@ -144,11 +151,14 @@ class Cache:
                         if layout:
                             log.info("qms cache: %s has another layout (%s): emptied", self.path, layout)
                         db.execute("DROP TABLE IF EXISTS entries")
+                        db.execute("DROP TABLE IF EXISTS meta")
                         db.execute("CREATE TABLE entries (namespace TEXT NOT NULL, name TEXT NOT NULL, "
                                    "key TEXT NOT NULL, engine TEXT NOT NULL, value TEXT NOT NULL, "
                                    "PRIMARY KEY (namespace, name)) WITHOUT ROWID")
+                        db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
                         db.execute(f"PRAGMA user_version = {LAYOUT}")
             db.execute("SELECT namespace, name, key, engine, value FROM entries LIMIT 0")
+            db.execute("SELECT name, value FROM meta LIMIT 0")
         except BaseException:
             db.close()
             raise
@@ -204,8 +214,24 @@ class Cache:
     def get(self, namespace: str, name: str, key: object, decode: Callable[[Any], Any] | None = None) -> Any:
         """The value stored for `name` under `key`, passed through `decode`; None when there is none, or
         when it does not have the shape `decode` expects (it raised KeyError, TypeError, ValueError...)."""
-        row = self._row(namespace, name)
-        if row is None or row[0] != full_key(key):
+        return self._value(namespace, name, self._row(namespace, name), full_key(key), decode)
+
+    def get_many(self, namespace: str, names: Iterable[str] | None, key: object,
+                 decode: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+        """`get` for many names under one key (a preloaded namespace: the thousands of objects of a history),
+        or for every name of the namespace when `names` is None; only the names found, with their values."""
+        self.preload(namespace)
+        rows = self._loaded.get(namespace, {})
+        wanted, found = full_key(key), {}
+        for name in (rows if names is None else names):
+            value = self._value(namespace, name, rows.get(name), wanted, decode)
+            if value is not None:
+                found[name] = value
+        return found
+
+    def _value(self, namespace: str, name: str, row: tuple[str, str] | None, wanted: str,
+               decode: Callable[[Any], Any] | None) -> Any:
+        if row is None or row[0] != wanted:
             return None
         try:
             value = json.loads(row[1])
@@ -251,7 +277,10 @@ class Cache:
             try:
                 with _transaction(self._db):
                     self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", rows)
-                    self._db.execute("DELETE FROM entries WHERE engine != ?", (engine,))
+                    last = self._db.execute("SELECT value FROM meta WHERE name = 'engine'").fetchone()
+                    if last != (engine,):  # the first save of another engine: its predecessor's entries go
+                        self._db.execute("DELETE FROM entries WHERE engine != ?", (engine,))
+                        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('engine', ?)", (engine,))
             except sqlite3.Error as exc:
                 self._failed(exc, "write")
         self._pending.clear()

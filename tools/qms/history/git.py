@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import git
+from git.refs.symbolic import SymbolicReference
 
 from qms import clock
 from qms.problems import Problem, QMSError
@@ -57,8 +58,8 @@ class GitRepo:
 
     def head(self) -> str | None:
         """The commit HEAD points at; None in a repository without commits."""
-        try:  # read from .git by GitPython: no process to start on a `mkdocs serve` rebuild
-            return self.repo.head.commit.hexsha
+        try:  # read from .git (refs, packed-refs) by GitPython: no process to start
+            return SymbolicReference.dereference_recursive(self.repo, "HEAD")
         except (ValueError, TypeError, OSError, git.GitError):
             pass
         out = self.try_run("rev-parse", "--verify", "-q", "HEAD^{commit}")

@@ -19,8 +19,9 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import operator
 import re
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 HISTORY_CACHE = "history"  # namespaces of qms.cache
 SIGNATURES_CACHE = "signatures"
+OBJECTS_CACHE = "objects"  # what the history needs from each git object (immutable): versions and commits
 
 APPROVAL_TRAILERS = ("approved-by", "reviewed-by")
 CO_AUTHOR_TRAILER = "co-authored-by"
@@ -263,13 +265,16 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in items if i))
 
 
-def side_commits(repo: GitRepo, commits: Sequence[_Commit], head: str) -> dict[str, list[_SideCommit]]:
-    """For each first-parent merge, the commits its side branches brought in, oldest first.
+def side_commits(repo: GitRepo, commits: Sequence[_Commit], head: str,
+                 known_merges: frozenset[str] = frozenset()) -> dict[str, list[_SideCommit]]:
+    """For each first-parent merge (but those in `known_merges`), the commits its side branches brought
+    in, oldest first.
 
-    One `git log` over the range since the oldest merge; commits are assigned to the first
-    merge on the first-parent line that makes them reachable.
+    One `git log` over the range since the oldest of those merges; commits are assigned to the first
+    merge on the first-parent line that makes them reachable. What a merge brought is a function of the
+    merge alone (what its side parents reach that its first parent does not), so it can be cached.
     """
-    merges = [c for c in commits if len(c.parents) > 1]
+    merges = [c for c in commits if len(c.parents) > 1 and c.sha not in known_merges]
     if not merges:
         return {}
     fmt = _MARK + "%x00" + "%x00".join(_SIDE_FIELDS) + "%x00"
@@ -622,28 +627,38 @@ def load_history(root: Path, folders: Sequence[str], use_cache: bool = True) -> 
     remembered = _MEMORY.get((slot, head)) if use_cache else None
     read = remembered[0] if remembered else None
     cache: Cache | None = None
-    try:
-        if read is None:
-            cache = Cache(root, enabled=use_cache)
-            read = cache.get(HISTORY_CACHE, repr(slot), [head], _read_from_json)
+    with ThreadPoolExecutor(max_workers=4) as pool:  # git processes that do not wait for each other
+        meanwhile: dict[str, Future] = {}
+
+        def start_meanwhile() -> None:
+            """The work that waits for nothing, started once the log (when it is read) has been started."""
+            if not meanwhile:
+                meanwhile["dirty"] = pool.submit(_dirty, repo, folders)
+                meanwhile["keyring"] = pool.submit(repo.keyring_fingerprint)  # needed when a commit is signed
+
+        try:
             if read is None:
-                read = _compute(repo, folders, head)
-                cache.put(HISTORY_CACHE, repr(slot), [head], _read_to_json(read))
-        fingerprint = repo.keyring_fingerprint() if read.signed else ""
-        if remembered is not None and remembered[1] == fingerprint:
-            changes = remembered[2]
-        else:
-            cache = cache or Cache(root, enabled=use_cache)
-            verdicts, fingerprint = judge_signatures(repo, list(read.signed), fingerprint, cache)
-            changes = _with_verdicts(read.changes, verdicts, read.signed)
-    finally:
-        if cache is not None:
-            cache.save()
-    if use_cache:
-        _MEMORY.clear()
-        _MEMORY[(slot, head)] = (read, fingerprint, changes)
-    return History(root, folders, head, read.remote, changes, read.order, dirty=_dirty(repo, folders),
-                   git_prefix=repo.prefix)
+                cache = Cache(root, enabled=use_cache)
+                read = cache.get(HISTORY_CACHE, repr(slot), [head], _read_from_json)
+                if read is None:
+                    read = _compute(repo, folders, head, cache, pool, start_meanwhile)
+                    cache.put(HISTORY_CACHE, repr(slot), [head], _read_to_json(read))
+            start_meanwhile()
+            fingerprint = meanwhile["keyring"].result() if read.signed else ""
+            if remembered is not None and remembered[1] == fingerprint:
+                changes = remembered[2]
+            else:
+                cache = cache or Cache(root, enabled=use_cache)
+                verdicts, fingerprint = judge_signatures(repo, list(read.signed), fingerprint, cache)
+                changes = _with_verdicts(read.changes, verdicts, read.signed)
+        finally:
+            if cache is not None:
+                cache.save()
+        if use_cache:
+            _MEMORY.clear()
+            _MEMORY[(slot, head)] = (read, fingerprint, changes)
+        return History(root, folders, head, read.remote, changes, read.order, dirty=meanwhile["dirty"].result(),
+                       git_prefix=repo.prefix)
 
 
 def judge_signatures(repo: GitRepo, commits: Sequence[str], fingerprint: str,
@@ -658,12 +673,7 @@ def judge_signatures(repo: GitRepo, commits: Sequence[str], fingerprint: str,
     """
     if not commits:
         return {}, fingerprint
-    cache.preload(SIGNATURES_CACHE)
-    verdicts: dict[str, str] = {}
-    for sha in commits:
-        letter = cache.get(SIGNATURES_CACHE, sha, fingerprint, _letter)
-        if letter is not None:
-            verdicts[sha] = letter
+    verdicts: dict[str, str] = cache.get_many(SIGNATURES_CACHE, commits, fingerprint, _letter)
     todo = [sha for sha in commits if sha not in verdicts]
     if not todo:
         return verdicts, fingerprint
@@ -700,22 +710,73 @@ def _with_verdicts(changes: dict[str, tuple[Change, ...]], verdicts: dict[str, s
     return {path: tuple(judged(c) if c.commit in verdicts else c for c in chain) for path, chain in changes.items()}
 
 
-def _compute(repo: GitRepo, folders: tuple[str, ...], head: str) -> _Read:
-    """Read the log, the side branches and the blobs: the uncached work of load_history."""
+def _compute(repo: GitRepo, folders: tuple[str, ...], head: str, cache: Cache, pool: ThreadPoolExecutor,
+             started: Callable[[], None] = lambda: None) -> _Read:
+    """Read the log, the side branches and the objects: the work of load_history for a HEAD not cached.
+
+    What the history needs from each version of a document (its revision, id and content digest) and
+    from each commit (whether and how it is signed) never changes, so it is cached by object id: after
+    a new commit only the new objects are read from git.
+    """
     args = log_args(repo.pathspecs(folders))
     if repo.version() < (2, 31):  # before --diff-merges, -m with --first-parent diffs against the first parent
         args[args.index("--diff-merges=first-parent")] = "-m"
-    commits = parse_log(repo.run(*args))
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the side branches are read while the blobs are
-        side = pool.submit(side_commits, repo, commits, head)
-        wanted = sorted({b for c in commits for e in c.entries if e.path.lower().endswith(MARKDOWN_SUFFIXES)
-                         for b in (e.old_blob, e.new_blob) if b})
-        objects = repo.read_blobs([*wanted, *(c.sha for c in commits)])
-        blobs = {sha: blob_info(objects[sha]) for sha in wanted}
-        signed = {c.sha: kind for c in commits if (kind := signature_kind(objects[c.sha]))}
-        brought = side.result()
+    log = pool.submit(repo.run, *args)  # the long part: what is cached is read meanwhile
+    started()
+    remote = pool.submit(repo.remote_url)
+    cached = cache.get_many(OBJECTS_CACHE, None, "", _object_from_json)
+    commits = parse_log(log.result())
+    brought: dict[str, list[_SideCommit]] = {}
+    for commit in commits:
+        sides = cached.get(f"brought:{commit.sha}")
+        if len(commit.parents) > 1 and isinstance(sides, list):
+            brought[commit.sha] = sides
+    # the side branches of the merges not cached are read while the objects are
+    side = pool.submit(side_commits, repo, commits, head, frozenset(brought))
+    wanted = sorted({b for c in commits for e in c.entries if e.path.lower().endswith(MARKDOWN_SUFFIXES)
+                     for b in (e.old_blob, e.new_blob) if b})
+    blobs = {sha: info for sha in wanted if isinstance(info := cached.get(sha), _BlobInfo)}
+    kinds = {c.sha: kind for c in commits if isinstance(kind := cached.get(c.sha), str)}
+    objects = repo.read_blobs([*(sha for sha in wanted if sha not in blobs),
+                               *(c.sha for c in commits if c.sha not in kinds)])
+    for sha in wanted:
+        if sha not in blobs:
+            blobs[sha] = info = blob_info(objects[sha])
+            cache.put(OBJECTS_CACHE, sha, "", ["blob", info.revision, info.doc_id, info.content_key])
+    for commit in commits:
+        if commit.sha not in kinds:
+            kinds[commit.sha] = kind = signature_kind(objects[commit.sha])
+            cache.put(OBJECTS_CACHE, commit.sha, "", ["commit", kind])
+    signed = {sha: kind for sha, kind in kinds.items() if kind}
+    for sha, sides in side.result().items():
+        brought[sha] = sides
+        cache.put(OBJECTS_CACHE, f"brought:{sha}", "",
+                  ["brought", [[s.sha, list(s.parents), s.author, [list(t) for t in s.trailers]] for s in sides]])
     changes = build_changes(commits, brought, blobs, repo.to_root)
-    return _Read(changes, tuple(c.sha for c in commits), repo.remote_url(), signed)
+    return _Read(changes, tuple(c.sha for c in commits), remote.result(), signed)
+
+
+def _brought_from_json(value: list) -> list[_SideCommit]:
+    """The cached side commits of a merge; ValueError when the entry has another shape."""
+    out = []
+    for sha, parents, author, trailers in value:
+        if not (isinstance(sha, str) and isinstance(author, str) and all(isinstance(p, str) for p in parents)):
+            raise ValueError("a side commit of another shape")
+        out.append(_SideCommit(sha, tuple(parents), author, tuple((str(k), str(v)) for k, v in trailers)))
+    return out
+
+
+def _object_from_json(value: list) -> _BlobInfo | str | list[_SideCommit]:
+    """A cached object: the _BlobInfo of a version, the signature kind of a commit ('' unsigned), or what
+    a merge brought (see side_commits)."""
+    if value[0] == "brought" and len(value) == 2:
+        return _brought_from_json(value[1])
+    if value[0] == "blob" and len(value) == 4 and all(v is None or isinstance(v, str) for v in value[1:3]) \
+            and isinstance(value[3], str):
+        return _BlobInfo(value[1], value[2], value[3])
+    if value[0] == "commit" and len(value) == 2 and value[1] in ("", "openpgp", "x509", "ssh"):
+        return value[1]
+    raise ValueError(f"{value!r} is not a cached object")
 
 
 _SIGNATURE_KINDS = ((b"-----BEGIN SSH SIGNATURE-----", "ssh"), (b"-----BEGIN SIGNED MESSAGE-----", "x509"),
@@ -761,11 +822,20 @@ def _dirty(repo: GitRepo, folders: Sequence[str]) -> frozenset[str]:
 _CHANGE_FIELDS = tuple(f.name for f in dataclasses.fields(Change))
 
 
+_FIELDS_OF = operator.attrgetter(*_CHANGE_FIELDS)
+_DATETIME_AT = _CHANGE_FIELDS.index("datetime")
+
+
 def _read_to_json(read: _Read) -> dict:
     return {"fields": list(_CHANGE_FIELDS), "order": list(read.order), "remote": read.remote,
             "signed": dict(read.signed),
-            "changes": {path: [[c.datetime.isoformat() if f == "datetime" else getattr(c, f) for f in _CHANGE_FIELDS]
-                               for c in chain] for path, chain in read.changes.items()}}
+            "changes": {path: [_change_to_row(c) for c in chain] for path, chain in read.changes.items()}}
+
+
+def _change_to_row(change: Change) -> list:
+    row = list(_FIELDS_OF(change))
+    row[_DATETIME_AT] = change.datetime.isoformat()
+    return row
 
 
 def _read_from_json(data: dict) -> _Read:
