@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
 
+from qms.jsondata import jsondata
+
 Severity = Literal["error", "warning"]
 CODE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
@@ -30,11 +32,6 @@ class Problem:
         where = f"{self.path}:{self.line}" if self.line else self.path
         prefix = "" if self.severity == "error" else "warning: "
         return f"{where}: {prefix}{self.message}"
-
-    def as_json(self) -> dict:
-        """The problem as `qms check --format json` prints it."""
-        return {"path": self.path, "line": self.line, "severity": self.severity, "code": self.code,
-                "message": self.message}
 
 
 class QMSError(Exception):
@@ -76,7 +73,7 @@ def problems_json(problems: Iterable[Problem]) -> str:
     for problem in items:
         by_code[problem.code] = by_code.get(problem.code, 0) + 1
     data = {"errors": len(errors(items)), "warnings": len(items) - len(errors(items)),
-            "codes": dict(sorted(by_code.items())), "problems": [p.as_json() for p in items]}
+            "codes": dict(sorted(by_code.items())), "problems": jsondata(items)}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -501,6 +501,8 @@ class History:
     dirty: frozenset[str] = frozenset()  # paths whose working copy differs from HEAD, or untracked
     problems: tuple[Problem, ...] = ()
     git_prefix: str = ""  # the project root relative to the top of the git work tree ('' or 'sub/dir/')
+    # Texts of versions already read, by blob id (a content address: never stale). Kept because the compare
+    # pages, the redlines and the PDF ask for the same versions again within one build.
     _texts: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
