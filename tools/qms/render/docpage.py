@@ -72,8 +72,16 @@ def related_section(project: Project, doc: Document) -> str:
     return '\n\n<div class="qms-xref" markdown>\n\n## Cross-references\n\n' + "\n".join(parts) + "\n\n</div>\n"
 
 
+def decoration(project: Project, doc: Document, control_rows: dict[str, str] | None = None,
+               header_extra: str = "", footer_extra: str = "") -> tuple[str, str]:
+    """What a document page shows before its text (heading, control block, notices) and after it (related
+    links, history)."""
+    before = f"# {doc.id} {doc.title}\n\n" + metadata_block(project, doc, control_rows) + header_extra + status_notice(doc)
+    return before, related_section(project, doc) + footer_extra
+
+
 def document_page(project: Project, doc: Document, body: str, control_rows: dict[str, str] | None = None,
                   header_extra: str = "", footer_extra: str = "") -> str:
     """The Markdown a document page is built from: heading, control block, notices, body, related, history."""
-    return (f"# {doc.id} {doc.title}\n\n" + metadata_block(project, doc, control_rows) + header_extra
-            + status_notice(doc) + body + related_section(project, doc) + footer_extra)
+    before, after = decoration(project, doc, control_rows, header_extra, footer_extra)
+    return before + body + after
