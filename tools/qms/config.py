@@ -215,6 +215,8 @@ def option_problems(config_file: Path, options: dict) -> list[Problem]:
     for error in found:
         path = list(error.absolute_path)
         name = ".".join(str(p) for p in path if isinstance(p, str))
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):  # the line of the name
+            path += sorted(k for k in error.instance if k not in error.schema.get("properties", {}))[:1]
         line = line_of(text, [*entry, *path]) if text and entry else 0
         fix = _fix(error)
         problems.append(Problem(config_file.name, line, (f"qms option {name}: " if name else "qms options: ")

@@ -238,10 +238,14 @@ class QMSPlugin(BasePlugin):
 
 
 def _body_line(abs_path: str | None) -> int:
-    """Line of the file where the Markdown body (what Jinja renders) starts."""
+    """Line of the file where the Markdown that Jinja renders starts: after the front matter and the blank lines
+    MkDocs drops after it."""
     if not abs_path:
         return 1
     try:
-        return split_front_matter(Path(abs_path).read_text(encoding="utf-8-sig")).body_line
+        front = split_front_matter(Path(abs_path).read_text(encoding="utf-8-sig"))
     except OSError:
         return 1
+    if not front.present:
+        return 1
+    return front.body_line + len(front.body) - len(front.body.lstrip("\n"))
