@@ -62,8 +62,8 @@ def qms_options(project: Path) -> dict:
                                                     "not accepted here: give a URL with {sha}"),
     ("colour: blue", "qms options: unknown option colour (known: commit_url, compare_revisions"),
 ])
-def test_a_bad_option_is_reported_with_its_line_by_the_build_and_by_qms_check(new_project: Path, option: str,
-                                                                             expected: str):
+def test_a_bad_option_is_reported_with_its_line_by_the_build_and_by_qms_check(new_project: Path,
+                                                                             option: str, expected: str):
     line = set_option(new_project, option)
     build = mkdocs_build(new_project)
     assert build.returncode == 1
@@ -78,7 +78,8 @@ def test_a_judge_from_day_that_is_not_a_date_is_a_plain_message(new_project: Pat
     text = config.read_text()
     line = text[:text.index("judge_from:")].count("\n") + 1
     config.write_text(re.sub(r"judge_from: .*", "judge_from: 02/12/2026", text))
-    expected = f"mkdocs.yml:{line}: qms option policy.judge_from: '02/12/2026' is not a date: write the day as YYYY-MM-DD"
+    expected = (f"mkdocs.yml:{line}: qms option policy.judge_from: '02/12/2026' is not a date: "
+                "write the day as YYYY-MM-DD")
     for result in (mkdocs_build(new_project), run(["qms", "check"], cwd=new_project)):
         assert result.returncode == 1 and expected in result.output, result.output[-3000:]
         assert "Traceback" not in result.output
@@ -235,3 +236,14 @@ def test_the_repository_wires_the_plugin_by_name_only():
     config = (ROOT / "mkdocs.yml").read_text()
     assert "  - qms:" in config and "hooks:" not in config and "tools/qms" not in config
     assert "qms.adapters" not in (ROOT / "macros.py").read_text()
+
+
+def test_the_readme_documents_every_option_the_schema_accepts():
+    from qms.config import options_schema
+
+    readme = (ROOT / "README.md").read_text()
+    properties = options_schema()["properties"]
+    names = [name for name in properties if name != "policy"]
+    names += [f"policy.{name}" for name in properties["policy"]["properties"]]
+    missing = [name for name in names if f"| `{name}` |" not in readme]
+    assert not missing, f"README's table of options lacks {missing}"

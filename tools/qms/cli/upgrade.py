@@ -74,6 +74,16 @@ def _entry_index(plugins: CommentedSeq, name: str) -> int | None:
     return None
 
 
+def _macros_options(plugins: Any) -> dict | None:
+    """The options of mkdocs-macros' entry under plugins:, if it has any."""
+    if isinstance(plugins, dict):
+        options = plugins.get("macros")
+    else:
+        index = _entry_index(plugins, "macros")
+        options = plugins[index].get("macros") if index is not None and isinstance(plugins[index], dict) else None
+    return options if isinstance(options, dict) else None
+
+
 def _move_settings(data: CommentedMap, settings: CommentedMap | None) -> None:
     """List the qms plugin (with `settings` as its options) before mkdocs-macros, or merge them into its entry."""
     plugins = data.get("plugins")
@@ -143,10 +153,9 @@ def plan_upgrade(config_file: Path) -> Change:
             data["hooks"] = CommentedSeq([h for i, h in enumerate(data["hooks"]) if i not in positions])
             if not data["hooks"]:
                 del data["hooks"]
-        if module_goes:
-            index = _entry_index(data["plugins"], "macros") if isinstance(data["plugins"], list) else None
-            options = data["plugins"][index].get("macros") if index is not None and isinstance(data["plugins"][index], dict) else None
-            if isinstance(options, dict) and "module_name" in options:
+        if module_goes:  # mkdocs-macros would look for the deleted file
+            options = _macros_options(data["plugins"])
+            if options is not None and "module_name" in options:
                 del options["module_name"]
         new_text = yamlio.dump_round_trip(data, text).rstrip("\n") + "\n"
         new_text = _reindent_comments(new_text, next((line for line in new_text.split("\n")

@@ -226,7 +226,8 @@ def build(loaded: Loaded, today: dt.date) -> Plan:
     css = (package.ASSETS / "qms.css").read_text(encoding="utf-8") + changes.REDLINE_CSS
     planned_files.append(PlannedFile(CSS_URI, css))
     procedures = settings.rel(settings.procedures_dir) + "/"
-    sources = tuple(SourcePage(page.src_uri, settings.root) for page in project.pages if page.path.startswith(procedures))
+    sources = tuple(SourcePage(page.src_uri, settings.root) for page in project.pages
+                    if page.path.startswith(procedures))
     documents = {p.src_uri: document_page(project, history, p.document) for p in project.controlled_pages
                  if p.document is not None}
     return Plan(
