@@ -1,0 +1,1 @@
+"""The site plan: every page the manual adds, built from the model, the history and the analyses."""
