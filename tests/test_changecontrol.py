@@ -16,7 +16,8 @@ from qms.cli import app as cli
 from qms.config import Policy, load_settings
 from qms.history.changecontrol import audit_trail, flags_for, judge, judge_history
 from qms.history.pullrequest import base_problems, changes_since
-from qms.history.redline import compare_page, comparisons, redline, redline_html
+from qms.history.redline import comparisons
+from qms.render.redline import compare_page, redline, redline_html
 from qms.history.revisions import load_history
 from qms.model.project import load_project
 from qms.problems import QMSError
