@@ -108,9 +108,9 @@ _SITE_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&
 _SITE_SPECIAL = re.compile(r"[&<>{}\\`*_\[\]|#]")
 # Block syntax a value would start if it opened a line: list items, ordered lists, admonitions (!!!),
 # details (???), fences (~~~), headings and quotes are already covered inline.
-_LEADING = re.compile(r"^(?:[-+](?=\s|$)|\d+(?=[.)]\s|[.)]$)|!!!|\?\?\?|~~~)")
+_LEADING = re.compile(r"^(?:[-+#>](?=\s|$)|#|\d+(?=[.)]\s|[.)]$)|!!!|\?\?\?|~~~)")
 _WHITE_SPACE = re.compile(r"\s+")
-_PLAIN_SPECIAL = re.compile(r"[\\`*_\[\]|#<>~!]|&(?=#?\w+;)")
+_PLAIN_SPECIAL = re.compile(r"[\\`*_\[\]|<>~]|&(?=#?\w+;)")
 
 
 @dataclass(frozen=True)
@@ -249,7 +249,7 @@ def _lead_escape(lead: str, s: str, site: bool) -> str:
     if first.isdigit():
         return s[: len(lead)] + "\\" + s[len(lead):]  # '1.' -> '1\.'
     if not site:
-        return s if first in "!~" else "\\" + s  # '!' and '~' are escaped everywhere in plain Markdown
+        return s if first in "~>" else "\\" + s  # '~' and '>' are escaped everywhere in plain Markdown
     if first in "-+!":
         return "\\" + s
     return {"?": "&#63;", "~": "&#126;"}[first] + s[1:]
