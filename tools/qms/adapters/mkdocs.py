@@ -200,8 +200,8 @@ def on_nav(nav: Navigation, config: Any, files: Files) -> Navigation:
                 item.children.sort(key=lambda child: _doc_key(by_uri, child))
     for page in nav.pages:
         doc = by_uri.get(page.file.src_uri)
-        if doc is not None:
-            page.title = doc.label
+        if doc is not None:  # HTML text without template syntax: mkdocs-macros renders a title holding {{ }}
+            page.title = sanitize.page_title(doc.label, from_front_matter=True)
     return nav
 
 
@@ -211,7 +211,7 @@ def on_page_markdown(markdown: str, page: MkPage, config: Any, files: Files) -> 
     doc = st.documents_by_uri.get(page.file.src_uri)
     if doc is None:
         return markdown
-    page.title = page.meta["title"] = doc.label
+    page.title = page.meta["title"] = sanitize.page_title(doc.label, from_front_matter=True)
     if doc.status not in STATUS_LABELS:  # an effective document needs no status icon in the navigation
         page.meta.pop("status", None)
     history = st.history
@@ -224,7 +224,11 @@ def on_page_markdown(markdown: str, page: MkPage, config: Any, files: Files) -> 
 def on_page_content(html: str, page: MkPage, config: Any, files: Files) -> str:
     """What reaches readers: the page's HTML through the sanitizer, and titles the theme prints unescaped made
     safe (the navigation, <title>, the header and the table of contents)."""
-    title = sanitize.page_title(page.title, from_front_matter="title" in page.meta)
+    doc = state().documents_by_uri.get(page.file.src_uri)
+    if doc is not None:
+        title = sanitize.page_title(doc.label, from_front_matter=True)
+    else:
+        title = sanitize.page_title(page.title, from_front_matter="title" in page.meta)
     page.title = page.meta["title"] = title
     _plain_toc(page.toc)
     return sanitize.clean(html, state().html_policy)

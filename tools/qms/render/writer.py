@@ -52,6 +52,9 @@ Fragment = "str | Markup | int | float | None"
 # ------------------------------------------------------------------------------------------------ HTML contexts
 
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+# Inside a Markdown link title: what would end the title or the link, and template syntax.
+_TITLE = str.maketrans({"{": "&#123;", "}": "&#125;", '"': "&quot;", "\\": "&#92;", "(": "&#40;", ")": "&#41;",
+                        "[": "&#91;", "]": "&#93;"})
 
 
 def html_text(value: object) -> str:
@@ -182,8 +185,8 @@ class Writer:
         """A value inside a Markdown link title ("…"), on one line."""
         s = " ".join(str(value).split())
         if self.html:
-            return html.escape(s, quote=False).replace('"', "&quot;").translate(_BRACES).replace("\\", "&#92;")
-        return s.replace("\\", "\\\\").replace('"', '\\"')
+            return html.escape(s, quote=False).translate(_TITLE)
+        return re.sub(r'(["\\()\[\]])', r"\\\1", s)
 
     # --- engine markup -----------------------------------------------------------------------------
 
