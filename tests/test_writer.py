@@ -102,10 +102,30 @@ def test_markup_and_data_cannot_be_mixed_by_accident() -> None:
 
 def test_headings_and_lists_hold_one_value_each() -> None:
     out = html(SITE.heading(2, "T { onclick=alert(1) }") + SITE.bullets(["- x\n- y", "!!! note"]))
-    assert " onclick=" not in out and out.count("<li>") == 2
+    assert 'onclick="' not in out and out.count("<li>") == 2
 
 
 # ------------------------------------------------------------------------------------------------ the sanitizer
+
+
+def markup_of(fragment: str) -> list[tuple]:
+    """Elements, attributes (in any order) and text of a fragment."""
+    from html.parser import HTMLParser
+
+    out: list[tuple] = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            out.append(("start", tag, tuple(sorted(attrs))))
+
+        def handle_endtag(self, tag: str) -> None:
+            out.append(("end", tag))
+
+        def handle_data(self, data: str) -> None:
+            out.append(("text", data))
+
+    Parser(convert_charrefs=True).feed(fragment)
+    return out
 
 ENGINE_MARKUP = [
     '<span class="qms-badge qms-badge-warn" title="commit not signed">unsigned</span>',
@@ -121,13 +141,13 @@ ENGINE_MARKUP = [
     'aria-labelledby="c-title"><title id="c-title">t</title><rect x="1" y="2" width="3" height="4" fill="#3f51b5">'
     '</rect><text x="1" y="2" text-anchor="end" fill="currentColor">1</text></svg>',
     '<ul class="task-list"><li class="task-list-item"><label class="task-list-control">'
-    '<input checked="" disabled="" type="checkbox"><span class="task-list-indicator"></span></label> done</li></ul>',
+    '<input checked="" type="checkbox" disabled=""><span class="task-list-indicator"></span></label> done</li></ul>',
 ]
 
 
 @pytest.mark.parametrize("fragment", ENGINE_MARKUP)
 def test_the_sanitizer_keeps_the_engine_and_theme_markup(fragment: str) -> None:
-    assert sanitize.clean(fragment) == fragment
+    assert markup_of(sanitize.clean(fragment)) == markup_of(fragment)
 
 
 @pytest.mark.parametrize(("fragment", "kept"), [
@@ -143,7 +163,7 @@ def test_the_sanitizer_keeps_the_engine_and_theme_markup(fragment: str) -> None:
     ('<svg onload="alert(1)"><text>t</text></svg>', "<svg><text>t</text></svg>"),
 ])
 def test_the_sanitizer_removes_what_an_author_must_not_publish(fragment: str, kept: str) -> None:
-    assert sanitize.clean(fragment) == kept
+    assert markup_of(sanitize.clean(fragment)) == markup_of(kept)
 
 
 def test_a_project_may_allow_more_html_but_never_scripts_or_handlers() -> None:
