@@ -21,18 +21,18 @@ REDLINE_CSS = """\
 _MARKS = {REMOVED: "del", ADDED: "ins"}
 
 
-def _escape(text: str) -> str:
+def _html_lines(text: str) -> str:
     """HTML text with line breaks as <br>."""
     return html_text(text).replace("\n", "<br>")
 
 
 def _block(block: Block) -> str:
     if block.kept is not None:
-        return f"<p>{_escape(block.kept)}</p>"
+        return f"<p>{_html_lines(block.kept)}</p>"
     if block.skipped:
         noun = "paragraph" if block.skipped == 1 else "paragraphs"
         return f'<p class="qms-redline-skip">… {block.skipped} unchanged {noun} …</p>'
-    runs = "".join(f"<{_MARKS[kind]}>{_escape(text)}</{_MARKS[kind]}>" if kind in _MARKS else _escape(text)
+    runs = "".join(f"<{_MARKS[kind]}>{_html_lines(text)}</{_MARKS[kind]}>" if kind in _MARKS else _html_lines(text)
                    for kind, text in block.runs)
     return f'<p class="qms-redline-changed">{runs}</p>'
 
