@@ -25,7 +25,7 @@ from qms.history.revisions import History, load_history
 from qms.model.documents import Document
 from qms.model.project import Project, load_project
 from qms.problems import Problem, QMSError, sort_problems
-from qms.render import changes, docpage, pages, paths, registers, reports
+from qms.render import changes, docpage, pages, paths, registers, reports, sanitize
 from qms.render.links import Linker
 from qms.site import prefetch
 
@@ -66,6 +66,7 @@ class BuildState:
     documents_by_uri: dict[str, Document] = field(default_factory=dict)
     history: History | None = None
     prefetch: prefetch.Prefetch | None = None  # history and redlines being read on another processor
+    html_policy: sanitize.Policy = sanitize.DEFAULT  # what published pages may contain (extra.qms.allow_html)
 
 
 _state: BuildState | None = None
@@ -99,8 +100,14 @@ def on_config(config: Any) -> Any:
         raise SystemExit(1) from None
     if clock.is_fixed():  # a rebuild "as of" a day: MkDocs' own dates (sitemap) follow it
         os.environ.setdefault("SOURCE_DATE_EPOCH", str(clock.epoch_seconds(today)))
+    html_policy, policy_problems = sanitize.policy_from(settings.raw, settings.rel(settings.config_file))
+    if not any(handler is on_page_content for handler in config.plugins.events.get("page_content", [])):
+        policy_problems.append(Problem(settings.rel(settings.config_file), 0, "the qms hooks file does not import "
+                                       "on_page_content, so pages would be published without the HTML sanitizer: add "
+                                       "it to the 'from qms.adapters.mkdocs import ...' line of the hooks file"))
+    report(policy_problems)
     _state = BuildState(settings, today, prefetch=prefetch.start(settings.root, controlled_folders(settings),
-                                                          settings.compare_revisions))
+                                                          settings.compare_revisions), html_policy=html_policy)
     if CSS_URI not in config.extra_css:
         config.extra_css.append(CSS_URI)
     if str(THEME_TEMPLATES) not in config.theme.dirs:  # qms-lite.html, for generated pages in bulk
@@ -193,8 +200,8 @@ def on_nav(nav: Navigation, config: Any, files: Files) -> Navigation:
                 item.children.sort(key=lambda child: _doc_key(by_uri, child))
     for page in nav.pages:
         doc = by_uri.get(page.file.src_uri)
-        if doc is not None:
-            page.title = doc.label
+        if doc is not None:  # HTML text without template syntax: mkdocs-macros renders a title holding {{ }}
+            page.title = sanitize.page_title(doc.label, from_front_matter=True)
     return nav
 
 
@@ -204,7 +211,7 @@ def on_page_markdown(markdown: str, page: MkPage, config: Any, files: Files) -> 
     doc = st.documents_by_uri.get(page.file.src_uri)
     if doc is None:
         return markdown
-    page.title = page.meta["title"] = doc.label
+    page.title = page.meta["title"] = sanitize.page_title(doc.label, from_front_matter=True)
     if doc.status not in STATUS_LABELS:  # an effective document needs no status icon in the navigation
         page.meta.pop("status", None)
     history = st.history
@@ -212,6 +219,25 @@ def on_page_markdown(markdown: str, page: MkPage, config: Any, files: Files) -> 
     return docpage.document_page(st.project, doc, markdown, control_rows=changes.control_rows(history, doc),  # type: ignore[arg-type]
                                  header_extra=changes.draft_banner(history, doc),
                                  footer_extra=changes.revision_table(st.project, history, doc))  # type: ignore[arg-type]
+
+
+def on_page_content(html: str, page: MkPage, config: Any, files: Files) -> str:
+    """What reaches readers: the page's HTML through the sanitizer, and titles the theme prints unescaped made
+    safe (the navigation, <title>, the header and the table of contents)."""
+    doc = state().documents_by_uri.get(page.file.src_uri)
+    if doc is not None:
+        title = sanitize.page_title(doc.label, from_front_matter=True)
+    else:
+        title = sanitize.page_title(page.title, from_front_matter="title" in page.meta)
+    page.title = page.meta["title"] = title
+    _plain_toc(page.toc)
+    return sanitize.clean(html, state().html_policy)
+
+
+def _plain_toc(items: Any) -> None:
+    for item in items or ():
+        item.title = sanitize.plain_text(item.title)
+        _plain_toc(item.children)
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
