@@ -13,8 +13,13 @@ from qms.render import paths
 
 
 def _title(text: str) -> str:
-    """Text safe inside a Markdown link title."""
-    return " ".join(text.replace('"', "'").replace("\\", "/").split())
+    """Text safe inside a Markdown link title.
+
+    Straight quotes become typographic ones: Python-Markdown ends a title at a straight quote, single or double,
+    that follows a parenthesis (as in "a supplier (the 'approved' one)"), and the link would break.
+    """
+    text = re.sub(r'"([^"]*)"', "\u201c\\1\u201d", text).replace('"', "\u201d").replace("'", "\u2019")
+    return " ".join(text.replace("\\", "/").split())
 
 
 def _label(text: str) -> str:
