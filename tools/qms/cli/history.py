@@ -11,9 +11,9 @@ from qms.cli.options import date_arg
 from qms.config import load_settings
 from qms.history import changecontrol, pullrequest
 from qms.history.revisions import History, latest_id, load_history
-from qms.render import changelog
 from qms.model.project import Project, load_project
 from qms.problems import Problem, QMSError
+from qms.render import changelog
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

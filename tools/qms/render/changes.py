@@ -8,12 +8,12 @@ from typing import Iterable, Sequence
 
 from qms.cache import DiskCache
 from qms.history.changecontrol import FLAG_TEXT, audit_trail, flags_for
-from qms.render.redline import REDLINE_CSS, change_details, compare_page
 from qms.history.revisions import Change, History
 from qms.model.documents import Document
 from qms.model.project import Project
 from qms.render import paths
 from qms.render.pages import WIDE_HEADER
+from qms.render.redline import REDLINE_CSS, change_details, compare_page
 from qms.render.writer import SITE as W
 from qms.render.writer import Markup
 

@@ -1,4 +1,4 @@
-"""Generated pages of the manual: glossary, clause index and pages, clause x document matrix, master list."""
+"""Generated pages of the manual: clause index and pages, clause x document matrix, master list (and the glossary)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import defaultdict
 from qms.model.catalogue import Clause, Standard
 from qms.model.documents import Document
 from qms.model.project import Project
-from qms.render import paths
+from qms.render import glossary, paths
 from qms.render.writer import SITE as W
 from qms.render.writer import Markup, html_attr, html_text, safe_url
 
@@ -43,42 +43,6 @@ def clause_name_md(clause: Clause) -> Markup:
 
 def _clause_link(standard: Standard, clause: Clause, from_uri: str) -> Markup:
     return W.link(clause.id, paths.relative(paths.clause_page(standard, clause), from_uri))
-
-
-def glossary_page(project: Project) -> str:
-    """All terms by group, each with our explanation, the official link and the pages that use it."""
-    uri = paths.GLOSSARY
-    voc = project.vocabulary
-    out = [GENERATED_HEADER, f"# Glossary: {voc.name}:{voc.year} vocabulary\n\n",
-           f"Every {voc.name} term this manual uses, in the standard's order. The explanations are written in our own words "
-           "for people who work here; the number links to ISO's official definition. Words underlined with dots "
-           "in the manual link here and show the explanation when you point at them.\n\n"]
-    by_group: dict[str, list] = defaultdict(list)
-    for term in voc.terms:
-        by_group[term.group].append(term)
-    groups = dict(voc.groups)
-    for group, terms in by_group.items():
-        out.append(f"## {group} {groups.get(group, '')}\n\n")
-        for term in terms:
-            out.append(f"### {term.term} {{ #{term.anchor} }}\n\n")
-            facts = [f"**{voc.name} {term.number}** · [official definition on ISO OBP]({term.url})"]
-            if term.also:
-                facts.append("also called: " + ", ".join(f"*{a}*" for a in term.also))
-            if term.es:
-                facts.append(f"Spanish: *{term.es}*")
-            out.append(" · ".join(facts) + "\n\n")
-            out.append(f"{term.explanation}\n\n")
-            users = project.pages_by_term.get(term.number, [])
-            if users:
-                links = []
-                for page in users:
-                    if page.document:
-                        links.append(_doc_link(page.document, uri))
-                    else:
-                        links.append(f"[{page.src_uri}]({paths.relative(page.src_uri, uri)})")
-                out.append("Used in: " + ", ".join(links) + "\n\n")
-    out.append(attribution(project))
-    return "".join(out)
 
 
 def _status(project: Project, clause: Clause) -> str:
@@ -200,7 +164,7 @@ def master_list_page(project: Project) -> str:
 
 def generated_pages(project: Project) -> dict[str, str]:
     """Every page generated from the catalogues and documents, by docs-relative path."""
-    pages = {paths.GLOSSARY: glossary_page(project), paths.DOCUMENTS: master_list_page(project)}
+    pages = {**glossary.glossary_pages(project), paths.DOCUMENTS: master_list_page(project)}
     for standard in project.standards.values():
         pages[paths.clause_index(standard)] = clause_index_page(project, standard)
         for clause in standard.clauses:

@@ -6,7 +6,15 @@ neither old text nor a commit's subject can become markup or run a template (mkd
 
 from __future__ import annotations
 
-from qms.history.redline import ADDED, REMOVED, Block, RedlineStats, differing_fields, front_matter, redline_blocks
+from qms.history.redline import (
+    ADDED,
+    REMOVED,
+    Block,
+    RedlineStats,
+    differing_fields,
+    front_matter,
+    redline_blocks,
+)
 from qms.history.revisions import Change
 from qms.render.writer import SITE as W
 from qms.render.writer import Markup, html_text

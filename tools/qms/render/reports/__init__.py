@@ -16,7 +16,12 @@ from qms.render.reports.checklist import checklist_markdown
 from qms.render.reports.gap import GAP_PAGE, gap_markdown, gap_page
 from qms.render.reports.pack import PACK_PAGE, pack_markdown, pack_page
 from qms.render.reports.schedule import SCHEDULE_PAGE, schedule_markdown, schedule_page
-from qms.render.reports.tasks import TASKS_INDEX, calendar_text, task_pages, tasks_markdown
+from qms.render.reports.tasks import (
+    TASKS_INDEX,
+    calendar_text,
+    task_pages,
+    tasks_markdown,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from qms.history.revisions import History

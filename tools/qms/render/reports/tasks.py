@@ -8,7 +8,13 @@ from typing import Sequence
 from qms.analysis import tasks as tasksmod
 from qms.model.project import Project
 from qms.render import paths
-from qms.render.reports.common import TASKS_DIR, Links, report_page, role_calendar, role_page
+from qms.render.reports.common import (
+    TASKS_DIR,
+    Links,
+    report_page,
+    role_calendar,
+    role_page,
+)
 
 TASKS_INDEX = f"{TASKS_DIR}/index.md"
 FREQUENCY_TITLES = {"daily": "Every working day", "weekly": "Every week", "monthly": "Every month",
