@@ -137,7 +137,7 @@ def _two_revisions(repo: Path) -> None:
 def test_prefetch_on_a_second_processor_fills_the_caches_the_build_reads(
         new_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from qms.cache import DiskCache
-    from qms.history.redline import change_details
+    from qms.render.redline import change_details
     from qms.history.revisions import clear_cache, load_history
     from qms.render.changes import compare_key
     from qms.site import prefetch

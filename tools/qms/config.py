@@ -204,6 +204,12 @@ def _where(config_file: Path) -> tuple[str, list[str | int]]:
     return text, (entry[0] if entry else [])
 
 
+def option_line(config_file: Path, path: list[str | int]) -> int:
+    """The line of the plugin's option at `path` (e.g. ['allow_html']) in mkdocs.yml; 0 when it is not written."""
+    text, entry = _where(config_file)
+    return line_of(text, [*entry, *path]) if text and entry else 0
+
+
 def option_problems(config_file: Path, options: dict) -> list[Problem]:
     """Every way the plugin's `options` break the schema, as `mkdocs.yml:LINE: qms option NAME: ...`."""
     validator = Draft202012Validator(options_schema(), format_checker=FormatChecker())

@@ -44,4 +44,4 @@ def _unused(*args: Any, **kwargs: Any) -> None:
     """Never runs: on_config stops the build first."""
 
 
-on_files = on_nav = on_page_markdown = on_serve = on_post_page = on_post_build = _unused
+on_files = on_nav = on_page_markdown = on_page_content = on_serve = on_post_page = on_post_build = _unused

@@ -39,6 +39,7 @@ from qms.adapters import macros, published
 from qms.config import Settings, old_wiring, settings_from
 from qms.model.yamlio import split_front_matter
 from qms.problems import Problem, QMSError, sort_problems
+from qms.render import sanitize
 from qms.render.links import Linker, resolve_literal_calls
 from qms.render.sandbox import describe
 from qms.site import plan as site_plan
@@ -157,8 +158,8 @@ class QMSPlugin(BasePlugin):
                     item.children.sort(key=lambda child: order.child_key(_first_uri(child)))
         for page in nav.pages:
             planned = documents.get(page.file.src_uri)
-            if planned is not None:
-                page.title = planned.title
+            if planned is not None:  # HTML text without template syntax: mkdocs-macros renders a title holding {{ }}
+                page.title = sanitize.page_title(planned.title, from_front_matter=True)
         return nav
 
     # -- pages ---------------------------------------------------------------------------------------------------
@@ -186,12 +187,26 @@ class QMSPlugin(BasePlugin):
         planned = self.plan.documents.get(page.file.src_uri)
         if planned is None:
             return markdown
-        page.title = page.meta["title"] = planned.title
+        page.title = page.meta["title"] = sanitize.page_title(planned.title, from_front_matter=True)
         if planned.nav_status is None:  # an effective document needs no status icon in the navigation
             page.meta.pop("status", None)
         return planned.decorate(markdown)
 
     on_page_markdown = CombinedEvent(_before_macros, _after_macros)
+
+    @event_priority(-100)  # the last gate before readers, after every other plugin
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """What reaches readers: the page's HTML through the sanitizer, and the titles the theme prints unescaped
+        (the navigation, <title>, the header and the table of contents) made safe."""
+        assert self.plan is not None
+        planned = self.plan.documents.get(page.file.src_uri)
+        if planned is not None:
+            title = sanitize.page_title(planned.title, from_front_matter=True)
+        else:
+            title = sanitize.page_title(page.title, from_front_matter="title" in page.meta)
+        page.title = page.meta["title"] = title
+        _plain_toc(page.toc)
+        return self.plan.html_policy.clean(html)
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         output, uses_mermaid = published.finish_page(output, page.url)
@@ -235,6 +250,12 @@ class QMSPlugin(BasePlugin):
         if key not in self.reported:
             self.reported.add(key)
             report([problem])
+
+
+def _plain_toc(items: Any) -> None:
+    for item in items or ():
+        item.title = sanitize.plain_text(item.title)
+        _plain_toc(item.children)
 
 
 def _body_line(abs_path: str | None) -> int:

@@ -36,6 +36,24 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+class _UniqueKeyLoader(_Loader):
+    """The same loader, refusing a mapping that names a key twice (PyYAML would silently keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        first: dict[object, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node)
+            line = key_node.start_mark.line + 1
+            if key in first:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"'{key}' is given twice (first on line {first[key]}): keep only one",
+                    key_node.start_mark)
+            first[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 @dataclass(frozen=True)
 class YAMLSyntaxProblem(Exception):
     """A YAML text that does not parse; `line` is 1-based within that text."""
@@ -47,13 +65,14 @@ class YAMLSyntaxProblem(Exception):
         return self.message
 
 
-def load(text: str) -> Any:
+def load(text: str, unique_keys: bool = False) -> Any:
     """Parse YAML text into plain Python data (dates as strings).
 
-    Raises YAMLSyntaxProblem with the line and a short reason when the text is not YAML.
+    Raises YAMLSyntaxProblem with the line and a short reason when the text is not YAML, and, with
+    `unique_keys`, when a mapping names the same key twice.
     """
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader if unique_keys else _Loader)  # noqa: S506 - safe loaders
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0

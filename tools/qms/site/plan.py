@@ -21,15 +21,16 @@ from typing import Mapping
 
 from qms import package
 from qms.analysis.checks import check_all
-from qms.config import Settings
+from qms.config import Settings, option_line
 from qms.history.changecontrol import controlled_folders
 from qms.history.revisions import History, load_history
+from qms.model import glossary
 from qms.model.documents import Document
 from qms.model.project import Project, load_project
 from qms.model.yamlio import YAMLSyntaxProblem, split_front_matter
 from qms.model.yamlio import load as load_yaml
 from qms.problems import Problem
-from qms.render import changes, docpage, pages, paths, registers, reports
+from qms.render import changes, docpage, pages, paths, registers, reports, sanitize
 from qms.render.links import Linker
 from qms.site import prefetch
 
@@ -164,6 +165,7 @@ class Plan:
     sources: tuple[SourcePage, ...]
     documents: Mapping[str, DocumentPage]  # by uri
     navigation: Navigation
+    html_policy: sanitize.Policy  # what a published page may hold: every page's HTML goes through it
     watch: tuple[Path, ...]  # what a live preview rebuilds on, besides docs/ and mkdocs.yml
     problems: tuple[Problem, ...]
 
@@ -228,6 +230,11 @@ def build(loaded: Loaded, today: dt.date) -> Plan:
     procedures = settings.rel(settings.procedures_dir) + "/"
     sources = tuple(SourcePage(page.src_uri, settings.root) for page in project.pages
                     if page.path.startswith(procedures))
+    allow_html = settings.raw.get("allow_html")
+    html_policy, policy_problems = sanitize.policy_from(
+        allow_html, settings.rel(settings.config_file),
+        option_line(settings.config_file, ["allow_html"]) if allow_html is not None else 0)
+    problems += policy_problems
     documents = {p.src_uri: document_page(project, history, p.document) for p in project.controlled_pages
                  if p.document is not None}
     return Plan(
@@ -240,7 +247,9 @@ def build(loaded: Loaded, today: dt.date) -> Plan:
         sources=sources,
         documents=MappingProxyType(documents),
         navigation=Navigation(documents=MappingProxyType({uri: d.document for uri, d in documents.items()})),
+        html_policy=html_policy,
         watch=tuple(p for p in (settings.procedures_dir, settings.records_dir, settings.schema_dir,
-                                settings.organization_file, *settings.catalogue_dirs) if p.exists()),
+                                settings.organization_file, glossary.overlay_path(settings),
+                                *settings.catalogue_dirs) if p.exists()),
         problems=tuple(problems),
     )
