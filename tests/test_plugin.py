@@ -60,7 +60,7 @@ def qms_options(project: Path) -> dict:
     ("procedures_dir: ../../etc", "qms option procedures_dir: '../../etc' is outside the repository"),
     ("commit_url: https://git.example.com/commit/", "qms option commit_url: 'https://git.example.com/commit/' is "
                                                     "not accepted here: give a URL with {sha}"),
-    ("colour: blue", "qms options: unknown option colour (known: commit_url, compare_revisions"),
+    ("colour: blue", "qms options: unknown option colour (known: allow_html, commit_url, compare_revisions"),
 ])
 def test_a_bad_option_is_reported_with_its_line_by_the_build_and_by_qms_check(new_project: Path,
                                                                              option: str, expected: str):
@@ -84,6 +84,21 @@ def test_a_judge_from_day_that_is_not_a_date_is_a_plain_message(new_project: Pat
         assert result.returncode == 1 and expected in result.output, result.output[-3000:]
         assert "Traceback" not in result.output
         assert len(result.output.splitlines()) < 25, result.output  # a message, not 40 lines of traceback
+
+
+def test_allow_html_lets_a_page_keep_a_tag_but_never_a_script(new_project: Path):
+    line = set_option(new_project, "allow_html: {tags: [video, script], attributes: {video: [src, controls]}}")
+    target = new_project / QP
+    target.write_text(target.read_text() + '\n<video src="films/setup.mp4" controls onplay="x()"></video>\n')
+    result = mkdocs_build(new_project)
+    assert f"mkdocs.yml:{line}: qms option allow_html.tags: <script> can never be allowed" in result.output
+    assert result.returncode == 1  # the refused part fails a strict build
+    config = new_project / "mkdocs.yml"
+    config.write_text(config.read_text().replace("[video, script]", "[video]"))
+    result = mkdocs_build(new_project)
+    assert result.returncode == 0, result.output
+    html = page(new_project / "site", QP)
+    assert '<video src="films/setup.mp4" controls' in html and "onplay" not in html
 
 
 def test_the_change_flags_the_schema_accepts_are_the_ones_change_control_knows():
