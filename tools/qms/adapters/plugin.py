@@ -57,8 +57,12 @@ def report(problems: Iterable[Problem]) -> None:
 
 
 def stop(problems: Iterable[Problem]) -> PluginError:
-    """The PluginError that ends this build with `problems` (one per line)."""
-    return PluginError("\n".join(str(p) for p in sort_problems(problems)))
+    """The PluginError that ends this build with `problems`: each logged as an error line of its own, the last one
+    carried by the exception (MkDocs logs it)."""
+    ordered = sort_problems(problems)
+    for problem in ordered[:-1]:
+        log.error(str(problem))
+    return PluginError(str(ordered[-1]) if ordered else "the qms plugin stopped the build")
 
 
 def _first_uri(item: Any) -> str:

@@ -2,15 +2,14 @@
 
 `load(settings, today)` reads the quality system once: the project, its git history and the problems the checks
 find (`qms check` uses the same load). `build(loaded, today)` turns it into a `Plan`: every page the manual adds
-(its uri, its Markdown, whether it is listed in the navigation, how search weighs it, its template), the files
-published from outside docs/ (procedures/), the stylesheet and theme templates, the navigation's order and
-section titles, and what a controlled document's page shows around its text. What a front end sets up before
-the quality system is read (the stylesheet, the theme templates, the statuses the navigation explains) are the
-constants STYLESHEETS, THEME_DIRS and STATUS_LABELS. The MkDocs plugin
+(its uri, its Markdown, whether the navigation lists it, how search weighs it, its template), the other files
+(the stylesheet, calendars), the pages published from outside docs/ (procedures/), the navigation's order and
+section titles, what a controlled document's page shows around its text, what a published page's HTML may
+hold, and the problems. What a front end sets up before the quality system is read are constants: STYLESHEETS,
+THEME_DIRS and STATUS_LABELS (the statuses a navigation entry explains). The MkDocs plugin
 (`qms.adapters.plugin`) only turns this into MkDocs objects; another front end would be the same small
 translation. Nothing here imports MkDocs.
 """
-
 from __future__ import annotations
 
 import datetime as dt
@@ -197,6 +196,7 @@ def _front_matter(content: str) -> dict:
 
 
 def document_page(project: Project, history: History, doc: Document) -> DocumentPage:
+    """What `doc`'s page shows around its text: heading, control block, notices, cross-references, history."""
     before, after = docpage.decoration(project, doc, control_rows=changes.control_rows(history, doc),
                                        header_extra=changes.draft_banner(history, doc),
                                        footer_extra=changes.revision_table(project, history, doc))
