@@ -40,8 +40,8 @@ class Repo:
         self.git("config", "user.name", "Alice Author")
         self.git("config", "user.email", "alice@example.com")
         self.git("config", "commit.gpgsign", "false")
-        self.write("mkdocs.yml", "site_name: Test manual\nextra:\n  qms:\n    policy:\n"
-                                 "      errors: [no-revision-bump, no-approval]\n      judge_from: 2024-01-02\n")
+        self.write("mkdocs.yml", "site_name: Test manual\nplugins:\n  - qms:\n      policy:\n"
+                                 "        errors: [no-revision-bump, no-approval]\n        judge_from: 2024-01-02\n")
         self.write("organization.yaml", "company:\n  name: Testing Widgets Ltd\nroles:\n"
                                         "  - id: quality-manager\n    title: Quality Manager\n")
         (path / "records_schema").mkdir()

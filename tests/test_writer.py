@@ -167,9 +167,10 @@ def test_the_sanitizer_removes_what_an_author_must_not_publish(fragment: str, ke
 
 
 def test_a_project_may_allow_more_html_but_never_scripts_or_handlers() -> None:
-    raw = {"extra": {"qms": {"allow_html": {"tags": ["video", "script"], "attributes": {"video": ["src", "onplay"]}}}}}
-    policy, problems = sanitize.policy_from(raw)
-    assert [p.message.split(":")[0] for p in problems] == ["extra.qms.allow_html.tags", "extra.qms.allow_html.attributes.video"]
+    allow = {"tags": ["video", "script"], "attributes": {"video": ["src", "onplay"]}}
+    policy, problems = sanitize.policy_from(allow, "mkdocs.yml", 30)
+    assert [str(p).split(": ")[:2] for p in problems] == [["mkdocs.yml:30", "qms option allow_html.tags"],
+                                                       ["mkdocs.yml:30", "qms option allow_html.attributes.video"]]
     assert sanitize.clean('<video src="https://x.org/v.mp4" onplay="x()"></video>', policy) == \
         '<video src="https://x.org/v.mp4"></video>'
     assert sanitize.clean("<video></video>") == ""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from qms.config import CHANGE_FLAGS, Policy, Settings
+from qms.config import Policy, Settings
 from qms.history.revisions import (
     Change,
     History,
@@ -32,8 +32,7 @@ NO_REVISION_BUMP = "no-revision-bump"
 NO_APPROVAL = "no-approval"
 UNSIGNED = "unsigned"
 DIRECT_CHANGE = "direct-change"
-FLAGS = (NO_REVISION_BUMP, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE)
-assert FLAGS == CHANGE_FLAGS
+FLAGS = (NO_REVISION_BUMP, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE)  # the options schema's policy.errors lists the same
 FLAG_TEXT = {
     NO_REVISION_BUMP: "content changed without a revision bump",
     NO_APPROVAL: "no approval recorded (no Approved-by/Reviewed-by trailer, no reviewer merged it)",

@@ -159,7 +159,8 @@ def load_project(settings: Settings, with_records: bool = True) -> Project:
         std = catalogue.load_standard(catalogue.find_catalogue(name, settings.catalogue_dirs))
         standards[std.id] = std
     if not standards:
-        raise QMSError(Problem(settings.rel(settings.config_file), 0, "extra.qms.standards names no standard"))
+        raise QMSError(Problem(settings.rel(settings.config_file), 0,
+                               "qms option standards names no standard: list at least one, e.g. [iso9001-2015]"))
     vocabulary = catalogue.load_vocabulary(catalogue.find_catalogue(settings.vocabulary, settings.catalogue_dirs))
     vocabulary, glossary_problems = glossary.apply_overlay(vocabulary, settings)  # the company's own words
     organization, problems = load_organization(settings.organization_file, settings.rel(settings.organization_file))

@@ -17,8 +17,8 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
+
+from qms.yamllines import line_of  # noqa: F401 - the model's files and mkdocs.yml share one lookup
 
 try:  # the C loader ships in PyYAML wheels; the pure one is a fallback
     _BaseLoader = yaml.CSafeLoader
@@ -108,43 +108,6 @@ def split_front_matter(text: str) -> FrontMatter:
     yaml_text = match.group(1) or ""
     body_line = text.count("\n", 0, match.end()) + 1
     return FrontMatter(yaml_text, text[match.end():], body_line)
-
-
-class _KeepTimestamps(RoundTripConstructor):
-    """Round-trip constructor that leaves dates as strings, so an impossible date still has a line."""
-
-
-_KeepTimestamps.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
-
-
-def line_of(text: str, path: Sequence[str | int]) -> int:
-    """Return the 1-based line of the value at `path` in YAML `text` (the nearest parent found).
-
-    Used only when reporting a problem, so the slower round-trip parser is acceptable here.
-    """
-    try:
-        reader = YAML()
-        reader.Constructor = _KeepTimestamps
-        node = reader.load(text)
-    except Exception:  # noqa: BLE001 - syntax problems are reported elsewhere
-        return 0
-    line = 1
-    for key in path:
-        if isinstance(node, CommentedMap) and key in node:
-            try:
-                line = node.lc.key(key)[0] + 1
-            except (KeyError, TypeError):
-                pass
-            node = node[key]
-        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
-            try:
-                line = node.lc.item(key)[0] + 1
-            except (KeyError, TypeError):
-                pass
-            node = node[key]
-        else:
-            break
-    return line
 
 
 def round_trip() -> YAML:

@@ -27,7 +27,7 @@ def compare_uri(doc: Document, change: Change) -> str:
 
 
 def commit_link(project: Project, history: History, change: Change) -> str | None:
-    """URL of a commit: extra.qms.commit_url ('…/commit/{sha}') first, else the origin remote's."""
+    """URL of a commit: the qms plugin's commit_url option ('…/commit/{sha}') first, else the origin remote's."""
     pattern = project.settings.commit_url
     if pattern:
         return str(pattern).format(sha=change.commit)

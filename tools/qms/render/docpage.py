@@ -69,9 +69,18 @@ def related_section(project: Project, doc: Document) -> Markup:
     return W.md('\n\n<div class="qms-xref" markdown>\n\n## Cross-references\n\n{}\n\n</div>\n', W.join("\n", parts))
 
 
+def decoration(project: Project, doc: Document, control_rows: dict[str, Markup] | None = None,
+               header_extra: Markup = Markup(""), footer_extra: Markup = Markup("")) -> tuple[str, str]:
+    """What a document page shows before its text (heading, control block, notices) and after it (related
+    links, history)."""
+    before = "".join([W.heading(1, f"{doc.id} {doc.title}"), metadata_block(project, doc, control_rows), header_extra,
+                      status_notice(doc)])
+    return before, "".join([related_section(project, doc), footer_extra])
+
+
 def document_page(project: Project, doc: Document, body: str, control_rows: dict[str, Markup] | None = None,
                   header_extra: Markup = Markup(""), footer_extra: Markup = Markup("")) -> str:
     """The Markdown a document page is built from: heading, control block, notices, body (the author's Markdown,
     as written: the sanitizer of published pages guards it), related links, history."""
-    return "".join([W.heading(1, f"{doc.id} {doc.title}"), metadata_block(project, doc, control_rows), header_extra,
-                    status_notice(doc), body, related_section(project, doc), footer_extra])
+    before, after = decoration(project, doc, control_rows, header_extra, footer_extra)
+    return before + body + after

@@ -7,13 +7,14 @@ URLs, `<iframe>`, `<object>`, `<embed>`, `<form>` and anything else not on the a
 what the theme, the engine's own markup (badges, control block, redlines, SVG charts, mermaid, tooltips,
 admonitions, tables, details, task lists, heading anchors, abbreviations) and the search need is kept.
 
-A company may allow more in mkdocs.yml (off by default; a reviewed change, like macros.py):
+A company may allow more with the qms plugin's `allow_html` option in mkdocs.yml (off by default; a reviewed
+change, like macros.py):
 
-    extra:
-      qms:
-        allow_html:
-          tags: [video]
-          attributes: {video: [src, controls]}
+    plugins:
+      - qms:
+          allow_html:
+            tags: [video]
+            attributes: {video: [src, controls]}
 
 Scripts, styles, event handlers and other URL schemes can never be allowed.
 """
@@ -135,45 +136,43 @@ def page_title(title: object, from_front_matter: bool) -> str:
     return html_text(" ".join(str(title).split())) if from_front_matter else plain_text(str(title))
 
 
-def policy_from(settings_raw: Mapping[str, Any], where: str = "mkdocs.yml") -> tuple[Policy, list[Problem]]:
-    """The policy mkdocs.yml asks for (`extra.qms.allow_html`), and what is wrong with it."""
-    extra = settings_raw.get("extra") if isinstance(settings_raw, Mapping) else None
-    qms = extra.get("qms") if isinstance(extra, Mapping) else None
-    allow = qms.get("allow_html") if isinstance(qms, Mapping) else None
+def policy_from(allow: Any, where: str = "mkdocs.yml", line: int = 0,
+                key: str = "qms option allow_html") -> tuple[Policy, list[Problem]]:
+    """The policy the qms plugin's `allow_html` option asks for (None: the default), and what is wrong with it
+    (`where`:`line` is the option in mkdocs.yml)."""
     if allow is None:
         return DEFAULT, []
     problems: list[Problem] = []
-    key = "extra.qms.allow_html"
     if not isinstance(allow, Mapping):
-        return DEFAULT, [Problem(where, 0, f"{key}: expected a mapping with 'tags' and 'attributes'")]
+        return DEFAULT, [Problem(where, line, f"{key}: expected a mapping with 'tags' and 'attributes'")]
     unknown = sorted(set(allow) - {"tags", "attributes"})
     if unknown:
-        problems.append(Problem(where, 0, f"{key}: unknown key(s) {', '.join(map(str, unknown))} "
-                                          "(expected 'tags' and 'attributes')"))
+        problems.append(Problem(where, line, f"{key}: unknown key(s) {', '.join(map(str, unknown))} "
+                                             "(expected 'tags' and 'attributes')"))
     tags: set[str] = set()
     raw_tags = allow.get("tags") or []
     if not isinstance(raw_tags, list):
-        problems.append(Problem(where, 0, f"{key}.tags: expected a list of tag names"))
+        problems.append(Problem(where, line, f"{key}.tags: expected a list of tag names"))
         raw_tags = []
     for tag in map(str, raw_tags):
         name = tag.lower().strip()
         if name in NEVER_ALLOWED or not re.fullmatch(r"[a-z][a-z0-9-]*", name):
-            problems.append(Problem(where, 0, f"{key}.tags: <{tag}> can never be allowed on published pages"))
+            problems.append(Problem(where, line, f"{key}.tags: <{tag}> can never be allowed on published pages"))
         else:
             tags.add(name)
     attributes: dict[str, frozenset[str]] = {}
     raw_attrs = allow.get("attributes") or {}
     if not isinstance(raw_attrs, Mapping):
-        problems.append(Problem(where, 0, f"{key}.attributes: expected a mapping of tag to attribute names"))
+        problems.append(Problem(where, line, f"{key}.attributes: expected a mapping of tag to attribute names"))
         raw_attrs = {}
     for tag, names in raw_attrs.items():
         if not isinstance(names, list):
-            problems.append(Problem(where, 0, f"{key}.attributes.{tag}: expected a list of attribute names"))
+            problems.append(Problem(where, line, f"{key}.attributes.{tag}: expected a list of attribute names"))
             continue
         kept = set()
         for name in map(str, names):
             if _EVENT.match(name) or name.lower() in _NEVER_ATTRIBUTES:
-                problems.append(Problem(where, 0, f"{key}.attributes.{tag}: '{name}' can never be allowed"))
+                problems.append(Problem(where, line, f"{key}.attributes.{tag}: '{name}' can never be allowed"))
             else:
                 kept.add(name)
         attributes[str(tag).lower()] = frozenset(kept)

@@ -1,1 +1,2 @@
-"""The site plan: every page the manual adds, built from the model, the history and the analyses."""
+"""The site: the plan of every page the manual adds, built from the model, the history and the analyses (plan),
+and the work a build starts early (prefetch)."""
