@@ -2,8 +2,8 @@
 
     python -m bench.generate --docs 300 --commits 3000 --records 1000 --out /tmp/qms-300 [--seed 1]
 
-writes a complete quality-manual repository: mkdocs.yml (the example's settings, hooks through a
-`qms_hooks.py` shim that imports the installed engine), macros.py, organization.yaml, a copy of
+writes a complete quality-manual repository: mkdocs.yml (the example's settings and its qms plugin, which
+the installed engine provides), the example's macros.py, organization.yaml, a copy of
 records_schema/, docs/index.md and manual pages, procedures/ with valid front matter and ~500-word
 bodies that call term(), clause(), doc() and record_type() with valid ids only, records/<type>/*.yaml
 valid against their schemas, and a git history made with ONE `git fast-import` stream: `commits`
@@ -34,7 +34,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from qms.model import catalogue
 
-GENERATOR_VERSION = 1  # raise when the output changes, so cached benchmark repositories are regenerated
+GENERATOR_VERSION = 2  # raise when the output changes, so cached benchmark repositories are regenerated
 ROOT = Path(__file__).resolve().parents[1]  # this repository: the example company's settings and schemas
 COMPANY = "Harbourside Precision Components Ltd"
 START = dt.datetime(2020, 11, 2, 8, 0, tzinfo=dt.timezone.utc)
@@ -683,26 +683,13 @@ class Summary:
 
 
 def static_files(names: Names) -> dict[str, str]:
-    """mkdocs.yml, macros.py, the hooks shim, organization.yaml, the schemas, .gitignore."""
+    """mkdocs.yml (the qms plugin, as the example's), macros.py, organization.yaml, the schemas, .gitignore."""
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    shims: dict[str, str] = {}
-
-    def shim(match: re.Match) -> str:
-        """A hooks file of the engine becomes a shim beside mkdocs.yml that imports the installed engine."""
-        stem = Path(match.group(2)).stem
-        source = (ROOT / match.group(2)).read_text(encoding="utf-8")
-        line = next((x for x in source.splitlines() if x.startswith("from qms.adapters.")), None)
-        shims[f"qms_{stem}.py"] = (f'"""MkDocs hooks of the quality manual: the installed qms engine ({stem})."""\n\n'
-                                   + (line or f"from qms.adapters.{stem} import *  # noqa: F401,F403") + "\n")
-        return f"{match.group(1)}qms_{stem}.py"
-
-    config = re.sub(r"(?m)^(\s+- )(tools/qms/adapters/\w+\.py)", shim, config)
     config = re.sub(r"(?m)^site_name: .*$", f"site_name: {COMPANY} — Quality Manual", config)
     config = config.replace("Aldwick Precision Engineering Ltd", COMPANY)
     files = {
         "mkdocs.yml": config,
         "macros.py": (ROOT / "macros.py").read_text(encoding="utf-8"),
-        **shims,
         "organization.yaml": (ROOT / "organization.yaml").read_text(encoding="utf-8").replace(
             "Aldwick Precision Engineering Ltd", COMPANY),
         ".gitignore": "site/\n__pycache__/\n",

@@ -7,7 +7,7 @@ parameters), then, each in its own child process (wall time, and peak memory fro
 
 - full build: `mkdocs build --strict -d TMP` with every feature, cold (empty cache folder) and warm;
 - plain build: the same pages built by plain MkDocs with the same theme and `plugins: [search]`,
-  no hooks, no macros: the final Markdown of every page of the full build (generated pages
+  no qms plugin, no macros: the final Markdown of every page of the full build (generated pages
   included), captured once by a hook, so the ratio measures exactly what the engine adds;
 - history: `load_history` cold (empty cache), with only the signature verdicts cached (the history
   entry removed: a new HEAD on a machine that has judged the older commits) and warm (history cached),
@@ -147,7 +147,7 @@ def _plain_text(match: re.Match) -> str:
 
 
 CAPTURE_HOOK = """
-# Benchmark only: writes the final Markdown of every page (after qms hooks and macros) and every
+# Benchmark only: writes the final Markdown of every page (after the qms plugin and mkdocs-macros) and every
 # generated static file, so plain MkDocs can build exactly the same pages.
 import os
 from pathlib import Path
@@ -187,7 +187,7 @@ def plain_copy(root: Path, out: Path) -> Path:
     """The same pages for plain MkDocs: the final Markdown of every page of the full build.
 
     One full build runs with a capture hook that writes each page as MkDocs receives it after this
-    project's hooks and macros (generated pages included) and each generated static file. The plain
+    project's qms plugin and macros (generated pages included) and each generated static file. The plain
     configuration then builds those files with the same theme and `plugins: [search]`, no hooks, no
     macros, so the ratio measures exactly what the engine adds.
     """
@@ -197,7 +197,7 @@ def plain_copy(root: Path, out: Path) -> Path:
     hook.write_text(CAPTURE_HOOK, encoding="utf-8")
     config = (root / "mkdocs.yml").read_text(encoding="utf-8")
     capture_config = root / "mkdocs.capture.yml"
-    capture_config.write_text(re.sub(r"(?m)^hooks:\n", f"hooks:\n  - {hook}\n", config, count=1), encoding="utf-8")
+    capture_config.write_text(config + f"\nhooks:\n  - {hook}\n", encoding="utf-8")
     site = Path(tempfile.mkdtemp(prefix="bench-capture-"))
     try:
         subprocess.run([str(BIN / "mkdocs"), "build", "-f", str(capture_config), "-d", str(site)], cwd=root,
@@ -206,13 +206,12 @@ def plain_copy(root: Path, out: Path) -> Path:
         capture_config.unlink(missing_ok=True)
         shutil.rmtree(site, ignore_errors=True)
     hook.unlink()
-    import qms.adapters.mkdocs as engine  # where the engine keeps its theme templates and CSS
+    from qms.site import plan as engine  # where the engine keeps its theme templates and CSS
 
     plain = re.sub(r"(?ms)^plugins:\n.*?(?=^\S)", "plugins:\n  - search\n\n", config)
-    plain = re.sub(r"(?ms)^hooks:\n.*?(?=^\S)", "", plain)
     plain = re.sub(r"(?ms)^extra:\n.*\Z", "", plain)
-    plain = re.sub(r"(?m)^theme:\n", f"theme:\n  custom_dir: {engine.THEME_TEMPLATES}\n", plain, count=1)
-    plain += f"\nextra_css:\n  - {engine.CSS_URI}\n"
+    plain = re.sub(r"(?m)^theme:\n", f"theme:\n  custom_dir: {engine.THEME_DIRS[0]}\n", plain, count=1)
+    plain += "\nextra_css:\n" + "".join(f"  - {uri}\n" for uri in engine.STYLESHEETS)
     hidden = (out / "not_in_nav.txt").read_text(encoding="utf-8").split()
     if hidden:  # the same navigation: pages the full build keeps out of it stay out here too
         plain += "not_in_nav: |\n" + "".join(f"  {uri}\n" for uri in hidden)

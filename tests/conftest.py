@@ -97,7 +97,4 @@ def copy_example(tmp_path: Path) -> Path:
     ignore = shutil.ignore_patterns(".git", ".venv", "site", "tests", "*.egg-info", "__pycache__",
                                     "test-output", "bench-output", "tools")
     shutil.copytree(ROOT, target, ignore=ignore)
-    # the hooks shim lives inside the engine package in this repository
-    (target / "tools/qms/adapters").mkdir(parents=True)
-    shutil.copy(ROOT / "tools/qms/adapters/hooks.py", target / "tools/qms/adapters/hooks.py")
     return target

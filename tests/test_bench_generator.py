@@ -34,10 +34,11 @@ def test_generated_company_has_the_files_asked_for(company: Path):
     controlled = list((company / "procedures").rglob("*.md")) + list((company / "docs/manual").glob("*.md"))
     assert len(controlled) == DOCS
     assert len(list((company / "records").rglob("*.yaml"))) == RECORDS
-    for rel in ("mkdocs.yml", "macros.py", "qms_hooks.py", "organization.yaml", "docs/index.md",
+    for rel in ("mkdocs.yml", "macros.py", "organization.yaml", "docs/index.md",
                 "records_schema/document.schema.yaml"):
         assert (company / rel).is_file(), rel
-    assert "qms_hooks.py" in (company / "mkdocs.yml").read_text()
+    config = (company / "mkdocs.yml").read_text()
+    assert "  - qms:" in config and "hooks:" not in config  # the installed engine, as a plugin
     assert git(company, "status", "--porcelain") == ""
 
 

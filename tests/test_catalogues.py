@@ -10,7 +10,10 @@ import yaml
 from conftest import ROOT, mkdocs_build, page, run
 from qms.model import catalogue
 
-REFERENCE_TERMS = ROOT.parent / "shared" / "reference" / "iso9000-2015-terms.yaml"
+# The shared reference data lives beside the checkout (or beside the folder of worktrees).
+REFERENCE_TERMS = next((folder / "shared" / "reference" / "iso9000-2015-terms.yaml" for folder in ROOT.parents
+                        if (folder / "shared" / "reference" / "iso9000-2015-terms.yaml").is_file()),
+                       ROOT.parent / "shared" / "reference" / "iso9000-2015-terms.yaml")
 
 
 def export(cwd: Path = ROOT) -> dict:
@@ -32,13 +35,14 @@ def test_export_lists_all_94_numbered_iso9001_clauses_with_titles_or_our_labels(
     assert all(c["title"] or c["label"] for c in clauses)
 
 
-def test_export_lists_all_138_terms_with_our_description_and_obp_link():
+def test_export_lists_all_138_terms_with_our_explanation_example_and_obp_link():
     model = export()
     terms = model["terms"]
     assert len(terms) == 138
     assert len({t["number"] for t in terms}) == 138
     for t in terms:
-        assert len(t["description"].split()) >= 12, t
+        assert len(t["explanation"].split()) >= 12, t
+        assert len(t["example"].split()) >= 6, t
         assert t["url"] == f"https://www.iso.org/obp/ui/#iso:std:iso:9000:ed-4:v1:en:term:{t['number']}"
     by_name = {t["term"]: t for t in terms}
     assert by_name["nonconformity"]["number"] == "3.6.9"
@@ -46,14 +50,33 @@ def test_export_lists_all_138_terms_with_our_description_and_obp_link():
     assert "supplier" in by_name["provider"]["also"]
 
 
-def test_term_numbers_and_names_match_the_reference_list():
+def reference_terms() -> list[dict]:
     if not REFERENCE_TERMS.exists():
         import pytest
 
         pytest.skip("shared/reference is not beside this checkout")
-    reference = yaml.safe_load(REFERENCE_TERMS.read_text())["terms"]
+    return yaml.safe_load(REFERENCE_TERMS.read_text())["terms"]
+
+
+def test_term_numbers_and_names_match_the_reference_list():
+    reference = reference_terms()
     voc = catalogue.load_vocabulary(catalogue.find_catalogue("iso9000-2015"))
     assert [(t["number"], t["term"]) for t in reference] == [(t.number, t.term) for t in voc.terms]
+
+
+def test_spanish_names_and_their_verification_match_the_reference_list():
+    """A Spanish name the reference marks unverified is never shown, or exported, as a verified one."""
+    reference = reference_terms()
+    voc = catalogue.load_vocabulary(catalogue.find_catalogue("iso9000-2015"))
+    assert [(t["number"], t.get("es"), bool(t.get("es")) and not t.get("es_unverified")) for t in reference] == [
+        (t.number, t.es, t.es_verified) for t in voc.terms]
+    unverified = {t.number for t in voc.terms if t.es and not t.es_verified}
+    assert unverified == {"3.4.6", "3.11.8", "3.13.4"}
+    exported = {t["number"]: t["es"] for t in export()["terms"]}
+    assert {n for n, es in exported.items() if es and not es["verified"]} == unverified
+    assert exported["3.11.8"] == {"name": "ensayo", "verified": False}
+    assert exported["3.6.9"] == {"name": "no conformidad", "verified": True}
+    assert exported["3.1.2"] is None
 
 
 def test_lookup_finds_plurals_second_names_and_is_case_insensitive():
@@ -109,3 +132,50 @@ def test_a_new_standard_is_added_as_a_data_file_without_code(new_project: Path):
     assert "Environmental aspects" in html and "QP-01" in html
     assert re.search(r'href="[./]*iso14001/6-1-2/"', page(new_project / "site",
                                                         "procedures/QP-01-control-of-documented-information.md"))
+
+
+def catalogue_terms() -> list[dict]:
+    return yaml.safe_load((catalogue.PACKAGE_CATALOGUES / "iso9000-2015.yaml").read_text())["terms"]
+
+
+def test_every_term_has_its_own_explanation_and_example():
+    seen: dict[str, str] = {}
+    for t in catalogue_terms():
+        for key in ("explanation", "example"):
+            text = " ".join(str(t.get(key) or "").split())
+            assert text, f"{t['number']} {t['term']}: no {key}"
+            assert text.lower() not in seen, f"{t['number']} {key} repeats {seen.get(text.lower())}"
+            seen[text.lower()] = f"{t['number']} {key}"
+
+
+# Words of one industry (the showcase's machine shop). An explanation is also the tooltip of every link to its
+# term in every company's manual, so it speaks to any sector; examples may use them now and then, not always.
+MACHINE_SHOP = re.compile(r"\b(cnc|lathes?|machin\w*|bores?|burrs?|castings?|shop floor|gauges?|"
+                          r"tolerances?|shafts?|brackets?|fixtures?)\b", re.I)
+
+
+def test_explanations_speak_to_any_sector_and_examples_vary_across_industries():
+    terms = catalogue_terms()
+    for t in terms:
+        assert not MACHINE_SHOP.search(t["explanation"]), (t["number"], MACHINE_SHOP.search(t["explanation"]))
+    shop_examples = [t["number"] for t in terms if MACHINE_SHOP.search(t["example"])]
+    assert len(shop_examples) <= len(terms) // 10, shop_examples
+
+
+def test_the_meanings_an_auditor_checks_are_stated_rightly():
+    """The slips a lead auditor found in earlier explanations (issue 16) stay fixed."""
+    by_number = {t["number"]: " ".join(f"{t['explanation']} {t['example']}".split()) for t in catalogue_terms()}
+    observer, team = by_number["3.13.17"], by_number["3.13.14"]
+    assert "not a member of the audit team" in observer and "auditor in training is" in observer
+    assert "trainee" not in observer.split("An observer is not")[0]  # a trainee auditor is not an observer
+    assert "auditors in training" in team
+    record = by_number["3.8.10"]
+    assert "protected against accidental or unauthorized change" in record and "never" not in record
+    assert "not always" in by_number["3.12.4"]  # a regrade is not necessarily to a lower grade
+    assert "usually from the customer" not in by_number["3.12.5"] and "whoever owns the requirement" in by_number["3.12.5"]
+    assert "scale" in by_number["3.6.2"] and "not in a simple pass or fail" in by_number["3.6.2"]  # a degree
+    assert "names the result, not the effort" in by_number["3.6.15"]  # innovation is the new or changed object
+    assert "might in future" in by_number["3.2.4"]  # a customer includes one who could receive
+    assert "shelf" not in by_number["3.7.6"] and "only once an order arrives" in by_number["3.7.6"]
+    capability = by_number["3.6.12"]
+    assert "process capability" in capability and "1.33 is a usual minimum" in capability

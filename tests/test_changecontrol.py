@@ -16,7 +16,8 @@ from qms.cli import app as cli
 from qms.config import Policy, load_settings
 from qms.history.changecontrol import audit_trail, flags_for, judge, judge_history
 from qms.history.pullrequest import base_problems, changes_since
-from qms.history.redline import compare_page, comparisons, redline, redline_html
+from qms.history.redline import comparisons
+from qms.render.redline import compare_page, redline, redline_html
 from qms.history.revisions import load_history
 from qms.model.project import load_project
 from qms.problems import QMSError
@@ -39,8 +40,8 @@ class Repo:
         self.git("config", "user.name", "Alice Author")
         self.git("config", "user.email", "alice@example.com")
         self.git("config", "commit.gpgsign", "false")
-        self.write("mkdocs.yml", "site_name: Test manual\nextra:\n  qms:\n    policy:\n"
-                                 "      errors: [no-revision-bump, no-approval]\n      judge_from: 2024-01-02\n")
+        self.write("mkdocs.yml", "site_name: Test manual\nplugins:\n  - qms:\n      policy:\n"
+                                 "        errors: [no-revision-bump, no-approval]\n        judge_from: 2024-01-02\n")
         self.write("organization.yaml", "company:\n  name: Testing Widgets Ltd\nroles:\n"
                                         "  - id: quality-manager\n    title: Quality Manager\n")
         (path / "records_schema").mkdir()
@@ -316,5 +317,5 @@ def test_compare_page_shows_who_when_why_and_the_redline(repo: Repo) -> None:
     assert page.startswith("# QP-01 Procedure QP-01: revision 2")
     assert "| Revision | Date | Change | Author | Approved by | Commit | Signature |" in page
     assert "| 1 → 2 |" in page and "| Dan Director |" in page
-    assert "| `revision` | 1 | 2 |" in page  # front-matter changes as fields, not as prose
-    assert "[`" in page and "<del>quietly changed</del><ins>reviewed change</ins>" in page
+    assert "| <code>revision</code> | 1 | 2 |" in page  # front-matter changes as fields, not as prose
+    assert "(https://example.com/commit/x)" in page and "<del>quietly changed</del><ins>reviewed change</ins>" in page

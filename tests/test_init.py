@@ -8,10 +8,14 @@ from conftest import ROOT, mkdocs_build, page, run
 
 
 def test_init_creates_the_layout_and_it_builds_strictly(new_project: Path):
-    for rel in ("mkdocs.yml", "macros.py", "qms_hooks.py", "organization.yaml", "docs/index.md",
+    for rel in ("mkdocs.yml", "organization.yaml", "docs/index.md",
                 "records_schema/document.schema.yaml", "procedures/QP-01-control-of-documented-information.md"):
         assert (new_project / rel).is_file(), rel
     assert (new_project / ".git").is_dir()
+    assert not list(new_project.rglob("*.py")), "a new manual has no Python file of the engine's to copy"
+    config = (new_project / "mkdocs.yml").read_text()
+    assert "- qms:" in config and "hooks:" not in config and "extra:" not in config
+    assert "tools/qms" not in config and "qms.adapters" not in config  # no path into the engine
     result = mkdocs_build(new_project)
     assert result.returncode == 0, result.output
     html = page(new_project / "site", "procedures/QP-01-control-of-documented-information.md")

@@ -16,10 +16,10 @@ LAYERS = (
     ("qms.history", "git access, revision history, redlines, change control, pull requests"),
     ("qms.analysis", "checks, gap analysis, reviews, tasks, audit preparation, review pack"),
     ("qms.render", "Markdown and HTML for pages and reports"),
-    ("qms.site", "the site plan: every page the manual adds"),
+    ("qms.site", "the site plan: every page the manual adds, as data for any front end"),
     ("qms.publish", "the PDF"),
     ("qms.cli", "the qms command"),
-    ("qms.adapters", "MkDocs and mkdocs-macros"),
+    ("qms.adapters", "the MkDocs/ProperDocs plugin and mkdocs-macros: the plan as MkDocs objects"),
 )
 FRONT_END_ONLY = ("mkdocs", "mkdocs_macros", "material", "properdocs")
 

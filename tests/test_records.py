@@ -118,7 +118,8 @@ status: held
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
     """A small real project: the repository's record schemas (read in place) and roles, one procedure, a few records."""
-    (tmp_path / "mkdocs.yml").write_text(f"site_name: Tiny\nextra:\n  qms:\n    schema_dir: {ROOT / 'records_schema'}\n",
+    (tmp_path / "schemas-in-place").symlink_to(ROOT / "records_schema")
+    (tmp_path / "mkdocs.yml").write_text("site_name: Tiny\nplugins:\n  - qms:\n      schema_dir: schemas-in-place\n",
                                          encoding="utf-8")
     shutil.copy(ROOT / "organization.yaml", tmp_path / "organization.yaml")
     write(tmp_path, "procedures/QP-04-calibration.md", PROCEDURE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def test_check_warns_on_an_overdue_review_at_the_review_interval_line(tmp_path: 
     assert "due on 2026-10-01, 56 days ago" in problem.message
 
     config = root / "mkdocs.yml"
-    config.write_text(config.read_text().replace("judge_from:", "overdue_review_is_error: true\n      judge_from:"))
+    config.write_text(re.sub(r"(?m)^( +)judge_from:", r"\1overdue_review_is_error: true\n\1judge_from:", config.read_text()))
     project = load(root)
     [problem] = reviews.review_problems(project, AS_OF, {"QP-01": dt.date(2025, 10, 1)})
     assert problem.severity == "error"

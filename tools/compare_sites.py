@@ -1,10 +1,13 @@
 """Compare two built sites page by page: which files were added, removed or changed, and how.
 
-    python tools/compare_sites.py OLD_SITE NEW_SITE [--diff N] [--ignore REGEX ...]
+    python tools/compare_sites.py OLD_SITE NEW_SITE [--diff N] [--ignore REGEX ...] [--canonical]
 
 Used to show that a refactoring changes nothing a reader sees (or only what it meant to). Build dates and
 the search index's ordering are ignored; HTML is compared after collapsing white space between tags, so a
-renderer that writes the same page with other line breaks is not reported. Exit status 1 when a page differs.
+renderer that writes the same page with other line breaks is not reported. With --canonical, every HTML page is
+parsed (HTML5 rules) and written out again before the comparison, so the same document spelt differently
+(`&para;` or `¶`, `<br />` or `<br>`, single or double quotes) is not reported either; escaped text stays escaped,
+so markup that became text (or the reverse) still counts. Exit status 1 when a page differs.
 """
 
 from __future__ import annotations
@@ -40,24 +43,34 @@ def search_index(path: Path) -> str:
     return json.dumps(data, indent=1, sort_keys=True)
 
 
-def read(path: Path, ignores: list[re.Pattern[str]]) -> str | bytes:
+def canonical(text: str) -> str:
+    """The document as the HTML5 parser reads it, written out again."""
+    import xml.etree.ElementTree as ET
+
+    import tinyhtml5
+
+    return ET.tostring(tinyhtml5.parse(text), encoding="unicode")
+
+
+def read(path: Path, ignores: list[re.Pattern[str]], parse: bool = False) -> str | bytes:
     if path.suffix in BINARY_SUFFIXES:
         return hashlib.sha256(path.read_bytes()).hexdigest().encode()
     if path.name == "search_index.json":
         return search_index(path)
-    return normalise(path.read_text(encoding="utf-8", errors="replace"), ignores)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return normalise(canonical(text) if parse and path.suffix == ".html" else text, ignores)
 
 
 def files(site: Path) -> set[str]:
     return {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
 
 
-def compare(old: Path, new: Path, ignores: list[re.Pattern[str]], show: int) -> int:
+def compare(old: Path, new: Path, ignores: list[re.Pattern[str]], show: int, parse: bool = False) -> int:
     a, b = files(old), files(new)
     added, removed = sorted(b - a), sorted(a - b)
     changed = []
     for rel in sorted(a & b):
-        if read(old / rel, ignores) != read(new / rel, ignores):
+        if read(old / rel, ignores, parse) != read(new / rel, ignores, parse):
             changed.append(rel)
     print(f"{len(a & b)} files in both sites, {len(a & b) - len(changed)} the same, {len(changed)} changed; "
           f"{len(added)} added, {len(removed)} removed.")
@@ -67,7 +80,7 @@ def compare(old: Path, new: Path, ignores: list[re.Pattern[str]], show: int) -> 
             for rel in items:
                 print(f"  {rel}")
     for rel in changed[:show]:
-        old_text, new_text = read(old / rel, ignores), read(new / rel, ignores)
+        old_text, new_text = read(old / rel, ignores, parse), read(new / rel, ignores, parse)
         if isinstance(old_text, bytes) or isinstance(new_text, bytes):
             continue
         split = (lambda t: re.sub(r"(<(?:p|tr|li|h\d|div|table)\b)", r"\n\1", t).splitlines())
@@ -82,9 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("new", type=Path)
     parser.add_argument("--diff", type=int, default=5, metavar="N", help="show the differences of N changed files")
     parser.add_argument("--ignore", action="append", default=[], metavar="REGEX", help="also ignore text matching")
+    parser.add_argument("--canonical", action="store_true",
+                        help="compare HTML pages as parsed documents (ignore how the same markup is spelt)")
     args = parser.parse_args(argv)
     ignores = [re.compile(p) for p in (*DEFAULT_IGNORES, *args.ignore)]
-    return compare(args.old, args.new, ignores, args.diff)
+    return compare(args.old, args.new, ignores, args.diff, args.canonical)
 
 
 if __name__ == "__main__":

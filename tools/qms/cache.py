@@ -10,8 +10,8 @@ One SQLite file per project holds every cached result, by namespace:
 
 An entry holds a name (a path, a commit, a pair of blob ids), a key and a value. The key is a digest of
 everything the value was computed from: the caller's inputs (file contents, schema digests, settings,
-HEAD, the keyring) AND the engine itself (`engine_digest()`: every .py file and catalogue of the qms
-package, the versions of the libraries that validate and parse, Python's version). So a new check, a
+HEAD, the keyring) AND the engine itself (`engine_digest()`: every .py file, catalogue and schema of the
+qms package, the versions of the libraries that validate and parse, Python's version). So a new check, a
 changed schema or an upgraded engine never meets a result of the old one: an entry is either right or
 never read again. Nothing needs invalidating.
 
@@ -55,7 +55,7 @@ _SHAPE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 
 
 def engine_digest() -> str:
-    """A digest of the engine's code and data: every .py file and catalogue of the qms package, the
+    """A digest of the engine's code and data: every .py file, catalogue and schema of the qms package, the
     versions of the libraries in LIBRARIES and of Python. Computed once per process (about a
     millisecond: a hundred small files)."""
     global _ENGINE
@@ -67,7 +67,7 @@ def engine_digest() -> str:
 def _digest_of(home: Path) -> str:
     digest = hashlib.blake2b(digest_size=16)
     files = [p for p in home.rglob("*.py") if "__pycache__" not in p.parts]
-    files += [p for p in (home / "catalogues").glob("*") if p.is_file()]
+    files += [p for folder in ("catalogues", "schemas") for p in (home / folder).glob("*") if p.is_file()]
     for path in sorted(files):
         digest.update(path.relative_to(home).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")

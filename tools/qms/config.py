@@ -1,20 +1,33 @@
-"""Project settings, read from the `extra.qms` section of mkdocs.yml without importing MkDocs."""
+"""Project settings: the qms plugin's options in mkdocs.yml, validated by one JSON Schema, without importing MkDocs.
+
+The MkDocs (or ProperDocs) plugin passes the options it was given; the qms command reads mkdocs.yml itself. Both
+go through `settings_from`, so a bad value gets the same `mkdocs.yml:LINE: message` under `mkdocs build`,
+`mkdocs serve` and `qms check`. A manual still wired the old way (a hooks file, settings under `extra.qms`) gets
+one message that says what to change (`old_wiring`); `qms upgrade` makes the change.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
 
+from qms import package
 from qms.problems import Problem, QMSError
+from qms.yamllines import line_of
 
 DEFAULT_CONTROLLED_DIRS = ("procedures", "docs")
-CHANGE_FLAGS = ("no-revision-bump", "no-approval", "unsigned", "direct-change")
+PLUGIN = "qms"  # the plugin's name in mkdocs.yml (its entry point)
+OPTIONS_SCHEMA = package.SCHEMAS / "options.schema.yaml"
 
 
 class _TolerantLoader(yaml.SafeLoader):
@@ -60,7 +73,7 @@ class Settings:
     commit_url: str | None = None
     compare_revisions: int = 10
     policy: Policy = field(default_factory=Policy)
-    raw: dict = field(default_factory=dict, compare=False, repr=False)
+    raw: dict = field(default_factory=dict, compare=False, repr=False)  # the plugin's options as written
 
     @property
     def catalogue_dirs(self) -> tuple[Path, ...]:
@@ -93,65 +106,284 @@ def find_config(start: Path) -> Path:
                            code="no-config"))
 
 
-def read_mkdocs_yml(path: Path) -> dict:
-    """mkdocs.yml as plain data; a YAML error names the file and the line."""
+def parse_mkdocs_yml(text: str, name: str) -> dict:
+    """mkdocs.yml's text as plain data; a YAML error names the file and the line."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TolerantLoader)  # noqa: S506
+        data = yaml.load(text, Loader=_TolerantLoader)  # noqa: S506
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        raise QMSError(Problem(path.name, mark.line + 1 if mark else 0, f"invalid YAML: {exc.problem}",
+        raise QMSError(Problem(name, mark.line + 1 if mark else 0, f"invalid YAML: {exc.problem}",
                                code="yaml-syntax")) from None
     return data if isinstance(data, dict) else {}
 
 
-def load_settings(config_file: Path | None = None, mkdocs_config: dict | None = None) -> Settings:
-    """Settings for the project whose mkdocs.yml is `config_file` (found from the cwd if None).
+def read_mkdocs_yml(path: Path) -> dict:
+    """mkdocs.yml as plain data; a YAML error names the file and the line."""
+    return parse_mkdocs_yml(path.read_text(encoding="utf-8"), path.name)
 
-    `mkdocs_config` lets the MkDocs adapter pass the config it already parsed.
+
+# ----------------------------------------------------------------------------------------------
+# The plugin's options
+
+
+def plugin_entry(raw: dict, name: str = PLUGIN) -> tuple[list[str | int], dict] | None:
+    """Where plugin `name` is listed in mkdocs.yml (a path for line lookups) and its options; None when the
+    file does not list it. MkDocs accepts `plugins:` as a list (`- qms`, `- qms: {...}`) or as a mapping."""
+    plugins = raw.get("plugins")
+    if isinstance(plugins, dict):
+        if name in plugins:
+            return ["plugins", name], dict(plugins[name] or {})
+    elif isinstance(plugins, list):
+        for index, item in enumerate(plugins):
+            if item == name:
+                return ["plugins", index], {}
+            if isinstance(item, dict) and name in item:
+                return ["plugins", index, name], dict(item[name] or {})
+    return None
+
+
+@functools.cache
+def options_schema() -> dict:
+    """The one JSON Schema of the plugin's options (schemas/options.schema.yaml)."""
+    return yaml.safe_load(OPTIONS_SCHEMA.read_text(encoding="utf-8"))
+
+
+def _plain(value: Any) -> Any:
+    """YAML data as JSON data: dates (YAML reads 2026-11-27 as one) become their ISO text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _reason(error: ValidationError) -> str:
+    """What is wrong with a value, in words (jsonschema's own messages are for programmers)."""
+    value, kind = error.instance, error.validator
+    shown = repr(value) if isinstance(value, (str, int, float, bool)) or value is None else "this value"
+    if kind == "type":
+        wanted = {"integer": "a whole number", "boolean": "true or false", "array": "a list", "string": "a text",
+                  "object": "a set of options (name: value lines)"}.get(str(error.validator_value), "valid")
+        return f"{shown} is not {wanted}"
+    if kind == "format":
+        return f"{shown} is not a date"
+    if kind == "enum":
+        return f"{shown} is unknown"
+    if kind == "additionalProperties":
+        known = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(value) - set(known)) if isinstance(value, dict) else []
+        return f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} (known: {', '.join(known)})"
+    if kind == "minimum":
+        return f"{shown} is below {error.validator_value}"
+    if kind in ("minItems", "minLength"):
+        return "is empty"
+    if kind == "uniqueItems":
+        return "names the same item twice"
+    if kind == "pattern":
+        return f"{shown} {error.schema.get('x-reason', 'is not accepted here')}"
+    return error.message
+
+
+def _fix(error: ValidationError) -> str:
+    """The fix the schema suggests for the option in error (`x-fix`), else for the schema that failed."""
+    node: dict = options_schema()
+    fix = ""
+    for part in error.absolute_path:
+        node = node.get("properties", {}).get(part, {}) if isinstance(part, str) else node.get("items", {})
+        fix = node.get("x-fix", fix)
+    return fix or error.schema.get("x-fix", "")
+
+
+def _where(config_file: Path) -> tuple[str, list[str | int]]:
+    """mkdocs.yml's text and the path of the plugin's options in it, for line lookups."""
+    try:
+        text = config_file.read_text(encoding="utf-8")
+        entry = plugin_entry(parse_mkdocs_yml(text, config_file.name))
+    except (OSError, QMSError):
+        return "", []
+    return text, (entry[0] if entry else [])
+
+
+def option_line(config_file: Path, path: list[str | int]) -> int:
+    """The line of the plugin's option at `path` (e.g. ['allow_html']) in mkdocs.yml; 0 when it is not written."""
+    text, entry = _where(config_file)
+    return line_of(text, [*entry, *path]) if text and entry else 0
+
+
+def option_problems(config_file: Path, options: dict) -> list[Problem]:
+    """Every way the plugin's `options` break the schema, as `mkdocs.yml:LINE: qms option NAME: ...`."""
+    validator = Draft202012Validator(options_schema(), format_checker=FormatChecker())
+    found = list(validator.iter_errors(_plain(options)))
+    if not found:
+        return []
+    text, entry = _where(config_file)
+    problems = []
+    for error in found:
+        path = list(error.absolute_path)
+        name = ".".join(str(p) for p in path if isinstance(p, str))
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):  # the line of the name
+            path += sorted(k for k in error.instance if k not in error.schema.get("properties", {}))[:1]
+        line = line_of(text, [*entry, *path]) if text and entry else 0
+        fix = _fix(error)
+        problems.append(Problem(config_file.name, line, (f"qms option {name}: " if name else "qms options: ")
+                                + _reason(error) + (f": {fix}" if fix else ""), code="setting"))
+    return sorted(problems)
+
+
+def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | None = None,
+                  site_name: str | None = None, repo_url: str | None = None) -> Settings:
+    """Settings from the plugin's options and the three MkDocs settings the engine reads.
+
+    Raises QMSError with one problem per option that breaks the schema (file, line, what to write instead).
     """
-    config_file = (config_file or find_config(Path.cwd())).resolve()
-    raw = mkdocs_config if mkdocs_config is not None else read_mkdocs_yml(config_file)
+    config_file = config_file.resolve()
+    problems = option_problems(config_file, options)
+    if problems:
+        raise QMSError(problems)
     root = config_file.parent
-    qms = ((raw.get("extra") or {}).get("qms") or {}) if isinstance(raw.get("extra"), dict) else {}
+    schema = options_schema()["properties"]
+    qms = _plain(options)
 
-    def folder(key: str, default: str) -> Path:
-        return (root / str(qms.get(key, default))).resolve()
+    def value(key: str) -> Any:
+        return qms.get(key, schema[key].get("default"))
 
-    docs_dir = Path(str(raw.get("docs_dir") or "docs"))
-    docs_dir = docs_dir if docs_dir.is_absolute() else (root / docs_dir)
+    def inside(key: str) -> Path:
+        return (root / str(value(key))).resolve()
+
     policy_raw = qms.get("policy") or {}
+    policy_schema = schema["policy"]["properties"]
     judge_from = policy_raw.get("judge_from")
-    if judge_from is not None and not isinstance(judge_from, dt.date):
-        try:
-            judge_from = dt.date.fromisoformat(str(judge_from))
-        except ValueError:
-            raise QMSError(Problem(config_file.name, 0, f"extra.qms.policy.judge_from: {judge_from!r} is not a date "
-                                                        "(use YYYY-MM-DD)", code="setting")) from None
-    flag_errors = tuple(str(f) for f in (policy_raw.get("errors", Policy.errors) or ()))
-    unknown = [f for f in flag_errors if f not in CHANGE_FLAGS]
-    if unknown:
-        raise QMSError(Problem(config_file.name, 0, f"extra.qms.policy.errors: unknown flag(s) {', '.join(unknown)}; "
-                                                    f"use any of: {', '.join(CHANGE_FLAGS)}", code="setting"))
-    policy = Policy(
-        errors=flag_errors,
-        judge_from=judge_from,
-        overdue_review_is_error=bool(policy_raw.get("overdue_review_is_error", False)),
-    )
-    standards = qms.get("standards") or ["iso9001-2015"]
+    docs = Path(str(docs_dir or "docs"))
     return Settings(
         root=root,
         config_file=config_file,
-        docs_dir=docs_dir.resolve(),
-        procedures_dir=folder("procedures_dir", "procedures"),
-        records_dir=folder("records_dir", "records"),
-        schema_dir=folder("schema_dir", "records_schema"),
-        organization_file=folder("organization", "organization.yaml"),
-        standards=tuple(str(s) for s in standards),
-        vocabulary=str(qms.get("vocabulary", "iso9000-2015")),
-        site_name=str(raw.get("site_name") or "Quality Manual"),
-        repo_url=(str(raw["repo_url"]).rstrip("/") if raw.get("repo_url") else None),
+        docs_dir=(docs if docs.is_absolute() else root / docs).resolve(),
+        procedures_dir=inside("procedures_dir"),
+        records_dir=inside("records_dir"),
+        schema_dir=inside("schema_dir"),
+        organization_file=inside("organization"),
+        standards=tuple(value("standards")),
+        vocabulary=str(value("vocabulary")),
+        site_name=str(site_name or "Quality Manual"),
+        repo_url=str(repo_url).rstrip("/") if repo_url else None,
         commit_url=qms.get("commit_url"),
-        compare_revisions=int(qms.get("compare_revisions", 10)),
-        policy=policy,
-        raw=qms,
+        compare_revisions=int(value("compare_revisions")),
+        policy=Policy(
+            errors=tuple(policy_raw.get("errors", policy_schema["errors"]["default"])),
+            judge_from=dt.date.fromisoformat(judge_from) if judge_from else None,
+            overdue_review_is_error=bool(policy_raw.get("overdue_review_is_error", False)),
+        ),
+        raw=dict(options),
     )
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Settings for the project whose mkdocs.yml is `config_file` (found from the cwd if None), read without MkDocs.
+
+    A mkdocs.yml that lists no qms plugin gets the defaults; one still wired the old way gets the one message
+    of `old_wiring` (as a QMSError).
+    """
+    config_file = (config_file or find_config(Path.cwd())).resolve()
+    text = config_file.read_text(encoding="utf-8")
+    raw = parse_mkdocs_yml(text, config_file.name)
+    problem = old_wiring(config_file, raw, text).problem()
+    if problem is not None:
+        raise QMSError(problem)
+    entry = plugin_entry(raw)
+    options = {k: v for k, v in (entry[1] if entry else {}).items() if k != "enabled"}  # MkDocs' own option
+    return settings_from(config_file, options, docs_dir=raw.get("docs_dir"), site_name=raw.get("site_name"),
+                         repo_url=raw.get("repo_url"))
+
+
+# ----------------------------------------------------------------------------------------------
+# Manuals wired the old way: a hooks file, settings under extra.qms, macros.py importing the engine
+
+_IMPORTS_ADAPTERS = re.compile(r"^\s*(?:from|import)\s+qms\.adapters\b", re.M)
+_IMPORTS_MACROS = re.compile(r"^\s*from\s+qms\.adapters\.macros\s+import\b.*$\n?", re.M)
+
+
+def _imports_engine_hooks(path: Path) -> bool:
+    try:
+        return bool(_IMPORTS_ADAPTERS.search(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def macros_module(root: Path, raw: dict) -> Path | None:
+    """The mkdocs-macros module file of the project (`module_name`, default main), if it exists."""
+    entry = plugin_entry(raw, "macros")
+    name = str((entry[1] if entry else {}).get("module_name") or "main")
+    for path in (root / f"{name}.py", root / name / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+@dataclass(frozen=True)
+class OldWiring:
+    """What a mkdocs.yml still has of the wiring before qms was a plugin (nothing, in an up-to-date manual)."""
+
+    config_file: Path
+    text: str  # mkdocs.yml's text, for the line of the message
+    hooks: tuple[tuple[int, str], ...]  # (position under hooks:, path) of each hooks file that imports the engine
+    settings_in_extra: bool  # settings under extra.qms
+    has_plugin: bool
+    macros_import: Path | None  # the mkdocs-macros module, when it imports the engine's macros
+
+    @property
+    def line(self) -> int:
+        """The line a person should look at first: the hooks entry, else extra.qms, else plugins:."""
+        for path, present in ((["hooks", self.hooks[0][0]] if self.hooks else [], bool(self.hooks)),
+                              (["extra", PLUGIN], self.settings_in_extra), (["plugins"], True)):
+            if present:
+                return line_of(self.text, path)
+        return 0
+
+    def steps(self) -> list[str]:
+        """What to change, in the order a person would do it."""
+        steps = []
+        if not self.has_plugin:
+            steps.append("add `- qms` under plugins:, before `- macros`" + (
+                ", with the settings now under extra.qms as its options (`- qms:` followed by the same keys, "
+                "indented)" if self.settings_in_extra else ""))
+        elif self.settings_in_extra:
+            steps.append("move the settings under extra.qms into the qms plugin's options (`- qms:` under plugins:)")
+        if self.settings_in_extra:
+            steps.append("delete `qms:` and its settings under extra:")
+        for _, path in self.hooks:
+            copied = not path.replace("\\", "/").endswith("qms/adapters/hooks.py")
+            steps.append(f"delete `- {path}` under hooks:" + (f" and the file {path}" if copied else ""))
+        if self.macros_import is not None:
+            steps.append(f"delete the line `from qms.adapters.macros import ...` from {self.macros_import.name} "
+                         "(the plugin registers term, clause, doc and record_type itself; keep the file for macros "
+                         "of your own)")
+        return steps
+
+    def problem(self) -> Problem | None:
+        """The one message for a manual wired the old way; None when only the harmless macros import is left."""
+        if not (self.hooks or self.settings_in_extra):
+            return None
+        what = " and ".join(x for x in ("a hooks file" if self.hooks else "",
+                                        "settings under extra.qms" if self.settings_in_extra else "") if x)
+        steps = "; ".join(f"({n}) {step}" for n, step in enumerate(self.steps(), 1))
+        return Problem(self.config_file.name, self.line,
+                       f"this manual is wired to the qms engine the old way ({what}); qms is now a MkDocs plugin. "
+                       f"Run `qms upgrade` to make the change, or by hand: {steps}", code="old-wiring")
+
+
+def old_wiring(config_file: Path, raw: dict | None = None, text: str | None = None) -> OldWiring:
+    """What of the old wiring mkdocs.yml (`config_file`; `raw`/`text` when already read) still has."""
+    text = config_file.read_text(encoding="utf-8") if text is None else text
+    raw = parse_mkdocs_yml(text, config_file.name) if raw is None else raw
+    root = config_file.parent
+    hooks = raw.get("hooks") if isinstance(raw.get("hooks"), list) else []
+    engine_hooks = tuple((i, str(h)) for i, h in enumerate(hooks)
+                         if str(h).replace("\\", "/").endswith(("qms_hooks.py", "qms/adapters/hooks.py"))
+                         or _imports_engine_hooks(root / str(h)))
+    extra = raw.get("extra") if isinstance(raw.get("extra"), dict) else {}
+    module = macros_module(root, raw)
+    imports = module is not None and bool(_IMPORTS_MACROS.search(module.read_text(encoding="utf-8")))
+    return OldWiring(config_file=config_file, text=text, hooks=engine_hooks, settings_in_extra=PLUGIN in extra,
+                     has_plugin=plugin_entry(raw) is not None, macros_import=module if imports else None)

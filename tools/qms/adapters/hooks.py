@@ -1,4 +1,5 @@
-"""MkDocs hooks file: name this file (or a copy of these lines) under `hooks:` in mkdocs.yml."""
+"""The hooks file this repository's mkdocs.yml used to name; kept so a manual still wired that way gets the one
+message saying how to move to the qms plugin (see qms.adapters.legacy)."""
 
-from qms.adapters.mkdocs import on_config, on_files, on_nav, on_page_markdown, on_serve  # noqa: F401
-from qms.adapters.published import on_post_build, on_post_page  # noqa: F401
+from qms.adapters.legacy import (  # noqa: F401
+    on_config, on_files, on_nav, on_page_content, on_page_markdown, on_post_build, on_post_page, on_serve)

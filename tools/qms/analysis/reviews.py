@@ -208,7 +208,7 @@ def grouped(items: Iterable[ReviewDue]) -> dict[str, list[ReviewDue]]:
 def review_problems(project: Project, as_of: dt.date, last_reviews: Mapping[str, LastReview | dt.date]) -> list[Problem]:
     """A problem for each effective document whose review is overdue on `as_of`.
 
-    Warnings, or errors when mkdocs.yml sets extra.qms.policy.overdue_review_is_error; each at the
+    Warnings, or errors when the qms plugin's policy.overdue_review_is_error option is set; each at the
     document's `review_interval` line.
     """
     severity = "error" if project.settings.policy.overdue_review_is_error else "warning"

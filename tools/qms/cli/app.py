@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "pdf",
     "record",
     "reports",
+    "upgrade",
 )
 # Which module registers each subcommand, so a run imports only what it needs.
 MODULE_OF = {
@@ -27,6 +28,7 @@ MODULE_OF = {
     "new": "record", "record": "record",
     "gap": "reports", "review-due": "reports", "review-done": "reports", "tasks": "reports",
     "audit-checklist": "reports", "review-pack": "reports",
+    "upgrade": "upgrade",
 }
 
 

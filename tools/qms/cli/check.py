@@ -7,14 +7,11 @@ import sys
 from pathlib import Path
 
 from qms import clock
-from qms.analysis.checks import check_all
 from qms.cli.options import date_arg
 from qms.config import load_settings
-from qms.history.changecontrol import controlled_folders
 from qms.history.pullrequest import base_problems
-from qms.history.revisions import load_history
-from qms.model.project import load_project
 from qms.problems import errors, problems_json, sort_problems, summary
+from qms.site import plan
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,11 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config_file)
-    project = load_project(settings)
-    history = load_history(settings.root, controlled_folders(settings))
-    problems = check_all(project, history, clock.today(args.as_of))
+    loaded = plan.load(settings, clock.today(args.as_of))  # the same load as the site's
+    problems = list(loaded.problems)
     if args.base:
-        problems += base_problems(project, args.base)
+        problems += base_problems(loaded.project, args.base)
     if args.paths:
         wanted = {settings.rel(Path(p).resolve()) for p in args.paths}
         problems = [p for p in problems if p.path in wanted]

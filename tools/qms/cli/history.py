@@ -13,6 +13,7 @@ from qms.history import changecontrol, pullrequest
 from qms.history.revisions import History, latest_id, load_history
 from qms.model.project import Project, load_project
 from qms.problems import Problem, QMSError
+from qms.render import changelog
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -84,7 +85,10 @@ def run_history(args: argparse.Namespace) -> int:
     draft = history.uncommitted(path) and doc is not None
     if draft and args.format != "md":
         print(f"{path}: note: the working copy differs from the last commit (draft, not yet approved)", file=sys.stderr)
-    _emit(changecontrol.format_history(changes, args.format, title, history, draft), args.output)
+    if args.format == "md":
+        _emit(changelog.history_markdown(changes, title, history, draft), args.output)
+    else:
+        _emit(changecontrol.format_history(changes, args.format, history), args.output)
     return 0
 
 
@@ -98,7 +102,8 @@ def run_audit_trail(args: argparse.Namespace) -> int:
     for problem in history.problems:
         print(problem, file=sys.stderr)
     rows = changecontrol.audit_trail(history, args.since, args.until)
-    _emit(changecontrol.format_audit(rows, args.format), args.output)
+    _emit(changelog.audit_markdown(rows) if args.format == "md" else changecontrol.format_audit(rows, args.format),
+          args.output)
     return 0
 
 
@@ -106,5 +111,6 @@ def run_diff(args: argparse.Namespace) -> int:
     """Print the controlled documents changed since a base revision (a report: `qms check --base` fails)."""
     project = load_project(load_settings(args.config_file), with_records=False)
     changes = pullrequest.changes_since(project.settings.root, args.base, project)
-    _emit(pullrequest.format_diff(changes, args.format, args.base, project), args.output)
+    _emit(changelog.diff_markdown(changes, args.base, project) if args.format == "md"
+          else pullrequest.format_diff(changes, args.format), args.output)
     return 0

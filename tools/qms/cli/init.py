@@ -16,7 +16,7 @@ FORMATTED = {".yml", ".yaml", ".md"}
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help="create a new quality-manual repository in DIR",
-                       description="Create mkdocs.yml, macros.py, docs/, procedures/, records_schema/ and "
+                       description="Create mkdocs.yml (with the qms plugin), docs/, procedures/, records_schema/ and "
                                    "organization.yaml for a new company, ready for `mkdocs build --strict`.")
     p.add_argument("directory", type=Path, help="folder to create (must be empty or not exist)")
     p.add_argument("--company", default="Example Company Ltd", help="company name used in the new files")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from qms.config import CHANGE_FLAGS, Policy, Settings
+from qms.config import Policy, Settings
 from qms.history.revisions import (
     Change,
     History,
@@ -33,8 +33,7 @@ NO_REVISION_BUMP = "no-revision-bump"
 NO_APPROVAL = "no-approval"
 UNSIGNED = "unsigned"
 DIRECT_CHANGE = "direct-change"
-FLAGS = (NO_REVISION_BUMP, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE)
-assert FLAGS == CHANGE_FLAGS
+FLAGS = (NO_REVISION_BUMP, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE)  # the options schema's policy.errors lists the same
 FLAG_TEXT = {
     NO_REVISION_BUMP: "content changed without a revision bump",
     NO_APPROVAL: "no approval recorded (no Approved-by/Reviewed-by trailer, no reviewer merged it)",
@@ -195,49 +194,20 @@ HISTORY_COLUMNS = ("date", "commit", "revision", "previous_revision", "author", 
                    "path", "old_path", "status", "pr", "signature", "flags", "url")
 
 
-def format_history(changes: Sequence[Change], fmt: str, title: str = "", history: History | None = None,
-                   draft: bool = False) -> str:
-    """The revision history of one document as Markdown, JSON (a list of entries) or CSV."""
+def format_history(changes: Sequence[Change], fmt: str, history: History | None = None) -> str:
+    """The revision history of one document as JSON (a list of entries) or CSV (Markdown: qms.render.changelog)."""
     entries = [history_entry(c, history) for c in changes]
     if fmt == "json":
         return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "csv":
-        return csv_text(HISTORY_COLUMNS, entries)
-    lines = [f"# Revision history: {title}".rstrip(": "), ""]
-    if draft:
-        lines += ["> The working copy differs from the last commit: draft, not yet approved.", ""]
-    if not entries:
-        lines.append("No committed revision yet.")
-        return "\n".join(lines) + "\n"
-    lines += ["| Revision | Date | Change | Author | Approved by | Commit |", "|---|---|---|---|---|---|"]
-    for e in entries:
-        commit = f"[`{e['short']}`]({e['url']})" if e["url"] else f"`{e['short']}`"
-        summary = e["summary"] + (f" ({e['pr']})" if e["pr"] else "")
-        if e["old_path"]:
-            summary += f" (moved from `{e['old_path']}`)"
-        lines.append(f"| {md_cell(e['revision'] or '—')} | {e['date']} | {md_cell(summary)} | {md_cell(e['author'])} | "
-                     f"{md_cell(', '.join(e['approved_by'])) or '—'} | {commit} |")
-    return "\n".join(lines) + "\n"
+    return csv_text(HISTORY_COLUMNS, entries)
 
 
 def format_audit(rows: Sequence[AuditRow], fmt: str) -> str:
-    """The audit trail as CSV, JSON (a list of rows) or a Markdown table."""
+    """The audit trail as JSON (a list of rows) or CSV (Markdown: qms.render.changelog)."""
     data = jsondata(list(rows))
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "csv":
-        return csv_text(AUDIT_COLUMNS, data)
-    lines = ["| Date | Commit | Document | Revision | Change | Author | Approved by | Flags |",
-             "|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        commit = f"[`{r.commit[:8]}`]({r.url})" if r.url else f"`{r.commit[:8]}`"
-        revision = f"{r.previous_revision or '—'} → {r.revision or '—'}" if r.previous_revision != r.revision \
-            else (r.revision or "—")
-        lines.append(f"| {r.date} | {commit} | {md_cell(r.doc_id)} | {md_cell(revision)} | {md_cell(r.summary)} | "
-                     f"{md_cell(r.author)} | {md_cell(', '.join(r.approved_by)) or '—'} | {', '.join(r.flags) or '—'} |")
-    if not rows:
-        lines.append("| | | | | No change to a controlled document in this period. | | | |")
-    return "\n".join(lines) + "\n"
+    return csv_text(AUDIT_COLUMNS, data)
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
@@ -248,7 +218,3 @@ def csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
         writer.writerow({k: "; ".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in row.items()})
     return out.getvalue()
 
-
-def md_cell(text: str | None) -> str:
-    """Text safe inside a Markdown table cell (and from template engines)."""
-    return (text or "").replace("|", "\\|").replace("\n", " ").replace("{", "&#123;").replace("}", "&#125;")

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from qms.history.changecontrol import STATUS_TEXT, controlled_folders, csv_text, md_cell
+from qms.history.changecontrol import controlled_folders, csv_text
 from qms.history.git import GitRepo, open_repo
 from qms.history.revisions import FileChange, blob_info, parse_raw
 from qms.jsondata import jsondata
@@ -165,8 +165,8 @@ def _doc_changes(moves: list[_Move], project: "Project") -> list[DocChange]:
             doc_id=doc_id, title=str(title), path=m.path, old_path=m.old_path if m.status == "R" else None,
             status=m.status, old_revision=old_rev, new_revision=new_rev, content_changed=content_changed,
             revision_bumped=new_rev is not None and new_rev != old_rev,
-            clauses=_union(old_meta.get("clauses"), doc.clauses if doc else new_meta.get("clauses")),
-            records=_union(old_meta.get("records"), doc.records if doc else new_meta.get("records")),
+            clauses=union(old_meta.get("clauses"), doc.clauses if doc else new_meta.get("clauses")),
+            records=union(old_meta.get("records"), doc.records if doc else new_meta.get("records")),
             line=doc.line_of("revision") if doc else 1))
     return sorted(result, key=lambda c: (c.doc_id, c.path))
 
@@ -175,7 +175,7 @@ def _label(value: object) -> str | None:
     return None if value is None or isinstance(value, (dict, list)) else str(value)
 
 
-def _union(*lists: object) -> tuple[str, ...]:
+def union(*lists: object) -> tuple[str, ...]:
     items: dict[str, None] = {}
     for values in lists:
         if isinstance(values, (list, tuple)):
@@ -195,46 +195,11 @@ def base_problems(project: "Project", base_rev: str) -> list[Problem]:
     return problems
 
 
-def format_diff(changes: Sequence[DocChange], fmt: str, base_rev: str, project: "Project | None" = None) -> str:
-    """What a pull request changes in the controlled documents, for a reviewer (Markdown) or a tool."""
+def format_diff(changes: Sequence[DocChange], fmt: str) -> str:
+    """What a pull request changes in the controlled documents, as JSON or CSV (Markdown: qms.render.changelog)."""
     data = jsondata(list(changes))
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "csv":
-        columns = ("doc_id", "title", "status", "path", "old_path", "old_revision", "new_revision",
-                   "content_changed", "revision_bumped", "needs_bump", "clauses", "records")
-        return csv_text(columns, data)
-    lines = [f"### Controlled documents changed since `{base_rev}`", ""]
-    if not changes:
-        lines.append("No controlled document changed.")
-        return "\n".join(lines) + "\n"
-    lines += ["| Document | Title | Change | Revision | Clauses | Record types |", "|---|---|---|---|---|---|"]
-    for c in changes:
-        revision = f"{c.old_revision or '—'} → {c.new_revision or '—'}"
-        if c.needs_bump:
-            revision += " ⚠️ not raised"
-        what = STATUS_TEXT.get(c.status, c.status)
-        if c.old_path:
-            what += f" from `{c.old_path}`"
-        lines.append(f"| {md_cell(c.doc_id)} | {md_cell(c.title)} | {what} | {revision} | "
-                     f"{md_cell(', '.join(c.clauses)) or '—'} | {md_cell(', '.join(c.records)) or '—'} |")
-    clauses = _union(*(c.clauses for c in changes))
-    records = _union(*(c.records for c in changes))
-    lines += ["", "**Clauses affected:** " + ("; ".join(_clause_label(cid, project) for cid in _sorted_clauses(clauses))
-                                              or "none")]
-    lines += ["", "**Record types affected:** " + (", ".join(sorted(records)) or "none")]
-    missing = [c for c in changes if c.needs_bump]
-    if missing:
-        lines += ["", "**Revision not raised:** " + ", ".join(f"{c.doc_id} (still {c.old_revision})" for c in missing)]
-    return "\n".join(lines) + "\n"
-
-
-def _sorted_clauses(ids: Iterable[str]) -> list[str]:
-    def key(cid: str) -> tuple:
-        return tuple(int(p) if p.isdigit() else 0 for p in cid.split(":")[-1].split("."))
-    return sorted(ids, key=key)
-
-
-def _clause_label(cid: str, project: "Project | None") -> str:
-    clause = project.find_clause(cid) if project is not None else None
-    return md_cell(f"{cid} {clause.name}".strip() if clause else cid)
+    columns = ("doc_id", "title", "status", "path", "old_path", "old_revision", "new_revision",
+               "content_changed", "revision_bumped", "needs_bump", "clauses", "records")
+    return csv_text(columns, data)

@@ -1,16 +1,14 @@
-"""Redlines: what changed between two revisions of a document, word by word, as HTML.
+"""Redlines as data: what changed between two revisions of a document, paragraph by paragraph and word by word.
 
-Paragraphs (blocks between blank lines) are aligned first; a changed paragraph is then compared
-word by word, removed words in `<del>`, added ones in `<ins>`. Runs of unchanged paragraphs are
-collapsed into one "… N unchanged paragraphs …" line. All text is HTML-escaped, and braces are
-written as entities so a template engine (mkdocs-macros) never runs `{{ … }}` from old text.
+Paragraphs (blocks between blank lines) are aligned first; a changed paragraph is then compared word by word
+into runs of kept, removed and added text. Runs of unchanged paragraphs are collapsed into a count. The HTML a
+reader sees is written from this by `qms.render.redline`, which escapes every word.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
-import html
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -22,14 +20,6 @@ from qms.model.yamlio import YAMLSyntaxProblem, load, split_front_matter
 # frequent that difflib's matching turns quadratic on long paragraphs.
 _TOKEN = re.compile(r"\w+\s*|[^\w\s]\s*|\s+", re.U)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n+")
-
-REDLINE_CSS = """\
-.qms-redline p { white-space: normal; }
-.qms-redline del { background: #fdd; color: #900; text-decoration: line-through; }
-.qms-redline ins { background: #dfd; color: #060; text-decoration: none; }
-.qms-redline .qms-redline-skip { color: #777; font-style: italic; }
-"""
-
 
 @dataclass(frozen=True)
 class Comparison:
@@ -59,48 +49,50 @@ def paragraphs(text: str) -> list[str]:
     return [p for p in _BLANK_LINES.split(text) if p.strip()] if text.strip() else []
 
 
-def _escape(text: str) -> str:
-    """HTML-escaped text, braces as entities, line breaks as <br>."""
-    return (html.escape(text, quote=False).replace("{", "&#123;").replace("}", "&#125;")
-            .replace("\n", "<br>"))
+KEPT, REMOVED, ADDED = "kept", "removed", "added"
 
 
-def word_diff(old: str, new: str) -> tuple[str, int, int]:
-    """HTML of `new` with removed words of `old` in <del> and added words in <ins>; and the word counts.
+@dataclass(frozen=True)
+class Block:
+    """One line of a redline: unchanged paragraphs (`kept`), a count of collapsed ones (`skipped`), or a changed
+    paragraph as runs of (KEPT | REMOVED | ADDED, text)."""
+
+    kept: str | None = None
+    skipped: int = 0
+    runs: tuple[tuple[str, str], ...] = ()
+
+
+def word_runs(old: str, new: str) -> tuple[list[tuple[str, str]], int, int]:
+    """`new` as runs of kept, removed (from `old`) and added words; and the counts of removed and added words.
 
     Words are matched without the white space after them, and unchanged runs keep the new spacing.
     """
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
     keys_a = [t.rstrip() or " " for t in a]
     keys_b = [t.rstrip() or " " for t in b]
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     removed = added = 0
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False).get_opcodes():
         if tag == "equal":
-            out.append(_escape("".join(b[j1:j2])))
+            out.append((KEPT, "".join(b[j1:j2])))
             continue
         gone, came = "".join(a[i1:i2]), "".join(b[j1:j2])
         if gone.strip():
-            out.append(f"<del>{_escape(gone.rstrip())}</del>")
+            out.append((REMOVED, gone.rstrip()))
             removed += sum(1 for t in a[i1:i2] if not t.isspace())
         if came.strip():
-            out.append(f"<ins>{_escape(came.rstrip())}</ins>")
+            out.append((ADDED, came.rstrip()))
             added += sum(1 for t in b[j1:j2] if not t.isspace())
         kept = came if came else gone  # the white space after the change stays outside the marks
-        out.append(_escape(kept[len(kept.rstrip()):]))
-    return "".join(out), removed, added
+        out.append((KEPT, kept[len(kept.rstrip()):]))
+    return out, removed, added
 
 
-def _skip(n: int) -> str:
-    noun = "paragraph" if n == 1 else "paragraphs"
-    return f'<p class="qms-redline-skip">… {n} unchanged {noun} …</p>'
-
-
-def redline(old: str, new: str, context: int = 0) -> tuple[str, RedlineStats]:
-    """An HTML block comparing two texts, and what it counted; `context` unchanged paragraphs are kept
-    around each change."""
+def redline_blocks(old: str, new: str, context: int = 0) -> tuple[list[Block], RedlineStats]:
+    """The blocks comparing two texts, and what they count; `context` unchanged paragraphs are kept around each
+    change."""
     a, b = paragraphs(old), paragraphs(new)
-    body: list[str] = []
+    body: list[Block] = []
     touched = removed = added = 0
     opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
     for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
@@ -109,11 +101,11 @@ def redline(old: str, new: str, context: int = 0) -> tuple[str, RedlineStats]:
             head = kept[:context] if index > 0 else []
             tail = kept[len(kept) - context:] if context and index < len(opcodes) - 1 else []
             if len(head) + len(tail) >= len(kept):
-                body.extend(f"<p>{_escape(p)}</p>" for p in kept)
+                body.extend(Block(kept=p) for p in kept)
                 continue
-            body.extend(f"<p>{_escape(p)}</p>" for p in head)
-            body.append(_skip(len(kept) - len(head) - len(tail)))
-            body.extend(f"<p>{_escape(p)}</p>" for p in tail)
+            body.extend(Block(kept=p) for p in head)
+            body.append(Block(skipped=len(kept) - len(head) - len(tail)))
+            body.extend(Block(kept=p) for p in tail)
             continue
         olds, news = a[i1:i2], b[j1:j2]
         pairs: Sequence[tuple[str, str]]
@@ -122,27 +114,16 @@ def redline(old: str, new: str, context: int = 0) -> tuple[str, RedlineStats]:
         else:
             pairs = [("\n\n".join(olds), "\n\n".join(news))]
         for old_p, new_p in pairs:
-            html_p, r, ad = word_diff(old_p, new_p)
-            body.append(f'<p class="qms-redline-changed">{html_p}</p>')
+            runs, r, ad = word_runs(old_p, new_p)
+            body.append(Block(runs=tuple(runs)))
             touched += 1
             removed += r
             added += ad
-    if not touched:
-        body = ['<p class="qms-redline-skip">No change to the text.</p>']
-    return '<div class="qms-redline">\n' + "\n".join(body) + "\n</div>", RedlineStats(touched, removed, added)
-
-
-def redline_html(old: str, new: str, context: int = 0) -> str:
-    """The HTML block comparing two texts (see `redline`)."""
-    return redline(old, new, context)[0]
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").replace("{", "&#123;").replace("}", "&#125;")
+    return body, RedlineStats(touched, removed, added)
 
 
 @functools.lru_cache(maxsize=64)
-def _front_matter(text: str) -> tuple[dict, str]:
+def front_matter(text: str) -> tuple[dict, str]:
     """The front matter (as data, {} when unreadable) and the body of a document version.
 
     Remembered for the last versions: consecutive changes of a document share one (the new text of
@@ -168,51 +149,10 @@ def _value(value: object) -> str:
     return str(value)
 
 
-def _differing_fields(old: dict, new: dict) -> list[tuple[str, str, str]]:
-    """(field, before, after) for every front-matter field that differs between two versions."""
+def differing_fields(old: dict, new: dict) -> list[tuple[str, str, str]]:
+    """(field, before, after) for every front-matter field that differs between two versions, as plain text."""
     keys = list(dict.fromkeys([*new, *old]))
-    return [(k, _value(old.get(k)), _value(new.get(k))) for k in keys if old.get(k) != new.get(k)]
-
-
-def change_details(old_text: str, new_text: str, status: str, context: int = 1) -> str:
-    """What a change did, as Markdown: the document-control fields it changed and the redline of the text."""
-    old_fields, old_body = _front_matter(old_text or "")
-    new_fields, new_body = _front_matter(new_text or "")
-    lines = []
-    fields = _differing_fields(old_fields, new_fields)
-    if fields and status not in ("A", "D"):
-        lines += ["## Document control fields", "", "| Field | Before | After |", "|---|---|---|",
-                  *(f"| `{_cell(k)}` | {_cell(a)} | {_cell(b)} |" for k, a, b in fields), ""]
-    lines += ["## Text", "", redline(old_body, new_body, context)[0], ""]
-    return "\n".join(lines)
-
-
-def compare_page(doc_id: str, title: str, change: Change, old_text: str | None, new_text: str | None,
-                 commit_url: str | None = None, context: int = 1, details: str | None = None) -> str:
-    """A Markdown page showing what `change` did to a document: who, when, why, the changed
-    document-control fields and the word-by-word redline of the text."""
-    old_rev = change.previous_revision or "—"
-    new_rev = change.revision or ("withdrawn" if change.status == "D" else "—")
-    commit = f"[`{change.short}`]({commit_url})" if commit_url else f"`{change.short}`"
-    facts = {
-        "Revision": f"{old_rev} → {new_rev}",
-        "Date": change.date,
-        "Change": _cell(change.summary) + (f" ({change.pr})" if change.pr else ""),
-        "Author": _cell(change.author) or "—",
-        "Approved by": _cell(", ".join(change.approved_by)) or "none recorded",
-        "Commit": commit,
-        "Signature": change.signature_text,
-    }
-    if change.old_path:
-        facts["Moved"] = f"`{_cell(change.old_path)}` → `{_cell(change.path)}`"
-    lines = [f"# {_cell(doc_id)} {_cell(title)}: revision {new_rev}", "",
-             "| " + " | ".join(facts) + " |", "|" + "---|" * len(facts), "| " + " | ".join(facts.values()) + " |", ""]
-    if change.status != "A" and change.content_changed and not change.revision_bumped:
-        lines += ["!!! warning \"Content changed without a revision bump\"",
-                  f"    The text changed but the revision stayed {old_rev}.", ""]
-    if details is None:
-        details = change_details(old_text or "", new_text or "", change.status, context)
-    return "\n".join(lines) + "\n" + details
+    return [(str(k), _value(old.get(k)), _value(new.get(k))) for k in keys if old.get(k) != new.get(k)]
 
 
 def comparisons(history: History, path: str) -> list[Comparison]:

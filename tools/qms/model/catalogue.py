@@ -114,7 +114,12 @@ def normalize_clause_id(value: object) -> str:
 
 @dataclass(frozen=True)
 class Term:
-    """A vocabulary entry: number and name are ISO's; explanation is ours; url is ISO's OBP entry."""
+    """A vocabulary entry: number and name are ISO's; explanation and example are ours; url is ISO's OBP entry.
+
+    `also` and `forms` are the catalogue's second names and inflected forms; `company_names` and
+    `company_forms` are the ones a company adds in its glossary overlay, and `adapted` names the fields
+    (explanation, example) the overlay replaced.
+    """
 
     number: str
     term: str
@@ -123,12 +128,27 @@ class Term:
     also: tuple[str, ...] = ()
     forms: tuple[str, ...] = ()
     es: str | None = None
+    es_unverified: bool = False
     group: str = ""
+    example: str = ""
+    company_names: tuple[str, ...] = ()
+    company_forms: tuple[str, ...] = ()
+    adapted: tuple[str, ...] = ()
 
     @property
     def anchor(self) -> str:
         """Fragment id on the glossary page, e.g. 'nonconformity', 'top-management'."""
         return re.sub(r"[^a-z0-9]+", "-", self.term.lower()).strip("-")
+
+    @property
+    def es_verified(self) -> bool:
+        """True when the Spanish name is checked against the official Spanish translation."""
+        return bool(self.es) and not self.es_unverified
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a page may link this term by: its name, second names, forms and the company's own words."""
+        return (self.term, *self.also, *self.forms, *self.company_names, *self.company_forms)
 
 
 @dataclass(frozen=True)
@@ -141,11 +161,11 @@ class Vocabulary:
     title: str
     terms: tuple[Term, ...]
     groups: tuple[tuple[str, str], ...]
-    index: dict[str, Term] = field(default_factory=dict, compare=False, repr=False)
+    index: dict[str, Term] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for t in self.terms:
-            for name in (t.term, *t.also, *t.forms):
+            for name in t.names:
                 self.index.setdefault(_fold(name), t)
 
     def lookup(self, name: str) -> Term | None:
@@ -158,6 +178,10 @@ class Vocabulary:
 
     def by_number(self, number: str) -> Term | None:
         return next((t for t in self.terms if t.number == number), None)
+
+    def with_terms(self, terms: tuple[Term, ...]) -> Vocabulary:
+        """The same vocabulary with other entries (a company's adapted ones), indexed afresh."""
+        return Vocabulary(id=self.id, name=self.name, year=self.year, title=self.title, terms=terms, groups=self.groups)
 
 
 def _fold(name: str) -> str:
@@ -226,10 +250,12 @@ def load_vocabulary(path: Path) -> Vocabulary:
             Term(
                 number=str(t["number"]), term=str(t["term"]),
                 explanation=" ".join(str(t.get("explanation", "")).split()),
+                example=" ".join(str(t.get("example") or "").split()),
                 url=pattern.format(number=t["number"]),
                 also=tuple(str(a) for a in t.get("also") or ()),
                 forms=tuple(str(f) for f in t.get("forms") or ()),
                 es=t.get("es"),
+                es_unverified=bool(t.get("es_unverified", False)),
                 group=str(t["number"]).rsplit(".", 1)[0],
             )
             for t in data["terms"]

@@ -9,7 +9,7 @@ from functools import cached_property
 from qms import package
 from qms.cache import Cache
 from qms.config import Settings
-from qms.model import catalogue, records
+from qms.model import catalogue, glossary, records
 from qms.model.catalogue import Standard, Vocabulary
 from qms.model.documents import FRONT_MATTER_CACHE, Document, Page, iter_markdown, read_page
 from qms.model.organization import Organization, load_organization
@@ -161,14 +161,16 @@ def load_project(settings: Settings, with_records: bool = True) -> Project:
         std = catalogue.load_standard(catalogue.find_catalogue(name, settings.catalogue_dirs))
         standards[std.id] = std
     if not standards:
-        raise QMSError(Problem(settings.rel(settings.config_file), 0, "extra.qms.standards names no standard",
+        raise QMSError(Problem(settings.rel(settings.config_file), 0,
+                               "qms option standards names no standard: list at least one, e.g. [iso9001-2015]",
                                code="setting"))
     vocabulary = catalogue.load_vocabulary(catalogue.find_catalogue(settings.vocabulary, settings.catalogue_dirs))
+    vocabulary, glossary_problems = glossary.apply_overlay(vocabulary, settings)  # the company's own words
     organization, problems = load_organization(settings.organization_file, settings.rel(settings.organization_file))
     pages, page_problems = load_pages(settings, document_schema(settings))
     documents, id_problems = index_documents(pages)
     project = Project(settings, standards, vocabulary, organization, pages, documents,
-                      problems=[*problems, *page_problems, *id_problems])
+                      problems=[*glossary_problems, *problems, *page_problems, *id_problems])
     if with_records:
         project.record_set = records.load_record_set(project)
         project.problems.extend(project.record_set.problems)

@@ -17,8 +17,8 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
+
+from qms.yamllines import line_of  # noqa: F401 - the model's files and mkdocs.yml share one lookup
 
 try:  # the C loader ships in PyYAML wheels; the pure one is a fallback
     _BaseLoader = yaml.CSafeLoader
@@ -36,6 +36,28 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A mapping names a key twice (the Problem code `duplicate-key`)."""
+
+
+class _UniqueKeyLoader(_Loader):
+    """The same loader, refusing a mapping that names a key twice (PyYAML would silently keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        first: dict[object, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node)
+            line = key_node.start_mark.line + 1
+            if key in first:
+                raise _DuplicateKey(
+                    None, None, f"'{key}' is given twice (first on line {first[key]}): keep only one",
+                    key_node.start_mark)
+            first[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 @dataclass(frozen=True)
 class YAMLSyntaxProblem(Exception):
     """A YAML text that does not parse; `line` is 1-based within that text."""
@@ -48,20 +70,22 @@ class YAMLSyntaxProblem(Exception):
         return self.message
 
 
-def load(text: str) -> Any:
+def load(text: str, unique_keys: bool = False) -> Any:
     """Parse YAML text into plain Python data (dates as strings).
 
-    Raises YAMLSyntaxProblem with the line and a short reason when the text is not YAML.
+    Raises YAMLSyntaxProblem with the line and a short reason when the text is not YAML, and, with
+    `unique_keys`, when a mapping names the same key twice.
     """
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader if unique_keys else _Loader)  # noqa: S506 - safe loaders
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
         reason = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             reason = f"{exc.context}, {exc.problem}"
-        raise YAMLSyntaxProblem(line, f"invalid YAML: {reason}") from None
+        code = "duplicate-key" if isinstance(exc, _DuplicateKey) else "yaml-syntax"
+        raise YAMLSyntaxProblem(line, f"invalid YAML: {reason}", code) from None
     except yaml.YAMLError as exc:
         raise YAMLSyntaxProblem(0, f"invalid YAML: {exc}") from None
 
@@ -90,43 +114,6 @@ def split_front_matter(text: str) -> FrontMatter:
     yaml_text = match.group(1) or ""
     body_line = text.count("\n", 0, match.end()) + 1
     return FrontMatter(yaml_text, text[match.end():], body_line)
-
-
-class _KeepTimestamps(RoundTripConstructor):
-    """Round-trip constructor that leaves dates as strings, so an impossible date still has a line."""
-
-
-_KeepTimestamps.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
-
-
-def line_of(text: str, path: Sequence[str | int]) -> int:
-    """Return the 1-based line of the value at `path` in YAML `text` (the nearest parent found).
-
-    Used only when reporting a problem, so the slower round-trip parser is acceptable here.
-    """
-    try:
-        reader = YAML()
-        reader.Constructor = _KeepTimestamps
-        node = reader.load(text)
-    except Exception:  # noqa: BLE001 - syntax problems are reported elsewhere
-        return 0
-    line = 1
-    for key in path:
-        if isinstance(node, CommentedMap) and key in node:
-            try:
-                line = node.lc.key(key)[0] + 1
-            except (KeyError, TypeError):
-                pass
-            node = node[key]
-        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
-            try:
-                line = node.lc.item(key)[0] + 1
-            except (KeyError, TypeError):
-                pass
-            node = node[key]
-        else:
-            break
-    return line
 
 
 def round_trip() -> YAML:

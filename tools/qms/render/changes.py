@@ -8,12 +8,14 @@ from typing import Iterable, Sequence
 
 from qms.cache import Cache
 from qms.history.changecontrol import FLAG_TEXT, audit_trail, flags_for
-from qms.history.redline import REDLINE_CSS, change_details, compare_page
 from qms.history.revisions import Change, History
 from qms.model.documents import Document
 from qms.model.project import Project
 from qms.render import paths
 from qms.render.pages import WIDE_HEADER
+from qms.render.redline import REDLINE_CSS, change_details, compare_page
+from qms.render.writer import SITE as W
+from qms.render.writer import Markup
 
 CHANGES_DIR = "changes"
 AUDIT_TRAIL = f"{CHANGES_DIR}/index.md"
@@ -21,16 +23,12 @@ HEADER = "---\nrender_macros: false\ntemplate: qms-lite.html\nsearch:\n  exclude
 REDLINES_CACHE = "redlines"  # namespace of qms.cache: what each change did, by pair of versions
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def compare_uri(doc: Document, change: Change) -> str:
     return f"{CHANGES_DIR}/{doc.id}/{change.short}.md"
 
 
 def commit_link(project: Project, history: History, change: Change) -> str | None:
-    """URL of a commit: extra.qms.commit_url ('…/commit/{sha}') first, else the origin remote's."""
+    """URL of a commit: the qms plugin's commit_url option ('…/commit/{sha}') first, else the origin remote's."""
     pattern = project.settings.commit_url
     if pattern:
         return str(pattern).format(sha=change.commit)
@@ -61,36 +59,33 @@ def current_revision(history: History, doc: Document) -> CurrentRevision:
     return CurrentRevision(doc.revision, introduced.date, approvers, introduced)
 
 
-def control_rows(history: History, doc: Document) -> dict[str, str]:
+def control_rows(history: History, doc: Document) -> dict[str, Markup]:
     """Extra rows for the document control block: effective date and approvers of this revision."""
     if history.uncommitted(doc.path):
-        return {"Effective": '<span class="qms-badge qms-badge-warn">draft, not yet approved</span>',
-                "Approved by": "—"}
+        return {"Effective": W.badge("draft, not yet approved", "warn"), "Approved by": Markup("—")}
     current = current_revision(history, doc)
     return {
-        "Effective": current.effective or "—",
-        "Approved by": _cell(", ".join(current.approved_by)) if current.approved_by
-        else '<span class="qms-badge qms-badge-warn">none recorded</span>',
+        "Effective": W.text(current.effective or "—"),
+        "Approved by": W.text(", ".join(current.approved_by)) if current.approved_by
+        else W.badge("none recorded", "warn"),
     }
 
 
-def draft_banner(history: History, doc: Document) -> str:
+def draft_banner(history: History, doc: Document) -> Markup:
     """A notice when the page shows edits that are not committed (so not reviewed or approved)."""
     if not history.tracked:
-        return ""
+        return Markup("")
     if not history.committed(doc.path):
-        return ('!!! warning "New document, not yet approved"\n    This document has never been committed: it is a '
+        return Markup('!!! warning "New document, not yet approved"\n    This document has never been committed: it is a '
                 "draft that has not been reviewed or approved.\n\n")
     if history.uncommitted(doc.path):
-        return ('!!! warning "Draft, not yet approved"\n    This page shows edits that are not committed yet. They are '
-                f"not part of revision {doc.revision} until they are reviewed, approved and merged.\n\n")
-    return ""
+        return W.md('!!! warning "Draft, not yet approved"\n    This page shows edits that are not committed yet. They '
+                    "are not part of revision {} until they are reviewed, approved and merged.\n\n", doc.revision)
+    return Markup("")
 
 
-def _flags(change: Change) -> str:
-    flags = flags_for(change)
-    return " ".join(f'<span class="qms-badge qms-badge-warn" title="{_flag_text(f, change)}">{f}</span>'
-                    for f in flags) or ""
+def _flags(change: Change) -> Markup:
+    return W.join(" ", (W.span(f, "qms-badge qms-badge-warn", _flag_text(f, change)) for f in flags_for(change)))
 
 
 def _flag_text(flag: str, change: Change) -> str:
@@ -100,34 +95,41 @@ def _flag_text(flag: str, change: Change) -> str:
     return FLAG_TEXT.get(flag, flag)
 
 
-def revision_table(project: Project, history: History, doc: Document) -> str:
+def _summary(summary: str, pr: str | None) -> str:
+    """A change's subject with its pull request ('#12'): plain text, escaped where it is shown."""
+    return summary + (f" ({pr})" if pr else "")
+
+
+def _commit(url: str | None, short: str) -> Markup:
+    return W.link(W.code(short), url) if url else W.code(short)
+
+
+def revision_table(project: Project, history: History, doc: Document) -> Markup:
     """The revision history section of a document page, newest first."""
     changes = history.for_path(doc.path)
-    out = ['\n\n<div class="qms-history" markdown>\n\n## Revision history\n']
+    head = Markup('\n\n<div class="qms-history" markdown>\n\n## Revision history\n\n')
     if not history.tracked:
-        out.append("This manual is not in a git repository, so no revision history is available.\n")
-        return "\n".join(out) + "\n</div>\n"
+        return head + Markup("This manual is not in a git repository, so no revision history is available.\n\n</div>\n")
     if not changes:
-        out.append("No committed revision yet.\n")
-        return "\n".join(out) + "\n</div>\n"
-    out.append("| Revision | Effective | Change | Author | Approved by | Commit | |\n|---|---|---|---|---|---|---|")
+        return head + Markup("No committed revision yet.\n\n</div>\n")
     with_page = set(compared(project, history, doc))
+    rows = []
     for change in changes:
         rev = change.revision or ("withdrawn" if change.status == "D" else "—")
-        url = commit_link(project, history, change)
-        commit = f"[`{change.short}`]({url})" if url else f"`{change.short}`"
-        summary = _cell(change.summary) + (f" ({change.pr})" if change.pr else "")
+        summary: object = _summary(change.summary, change.pr)
         if change in with_page:
-            summary = f'[{summary}]({paths.relative(compare_uri(doc, change), doc.src_uri)} "What changed")'
-        out.append(f"| **{_cell(rev)}** | {change.date} | {summary} | "
-                   f"{_cell(change.author)} | {_cell(', '.join(change.approved_by)) or '—'} | {commit} | "
-                   f"{_flags(change)} |")
+            summary = W.link(summary, paths.relative(compare_uri(doc, change), doc.src_uri), "What changed")
+        rows.append([W.strong(rev), change.date, summary, change.author, ", ".join(change.approved_by) or "—",
+                     _commit(commit_link(project, history, change), change.short), _flags(change)])
     note = "Select a change to see what it changed, word by word."
     if len(with_page) < len(changes):
         note += (f" Comparisons are published for the {len(with_page)} most recent changes; older ones are in the "
-                 "git history (`qms history " + doc.id + "`).")
-    out.append(f"\n{note}\n\n</div>\n")
-    return "\n".join(out)
+                 "git history")
+        tail = W.md("{} ({}).", note, W.code(f"qms history {doc.id}"))
+    else:
+        tail = W.text(note)
+    table = W.table(["Revision", "Effective", "Change", "Author", "Approved by", "Commit", ""], rows, empty="")
+    return head + W.md("{}{}\n\n</div>\n", table, tail)
 
 
 def compared(project: Project, history: History, doc: Document) -> list[Change]:
@@ -188,7 +190,7 @@ def compare_pages(project: Project, history: History) -> dict[str, str]:
             body = compare_page(doc.id, doc.title, change, None, None, commit_link(project, history, change),
                                 details=blocks[change])
             back = paths.relative(doc.src_uri, compare_uri(doc, change))
-            pages[compare_uri(doc, change)] = (HEADER + body + f"\n\n[← Back to {_cell(doc.label)}]({back})\n")
+            pages[compare_uri(doc, change)] = HEADER + body + W.md("\n\n{}\n", W.link(f"← Back to {doc.label}", back))
     return pages
 
 
@@ -196,36 +198,36 @@ def audit_trail_page(project: Project, history: History) -> str:
     """Every change to a controlled document, newest first, with its flags."""
     rows = audit_trail(history)
     by_id = project.documents
-    out = [WIDE_HEADER, "# Audit trail of controlled documents\n\n",
-           "Every change to a controlled document that reached the published branch, newest first: when, which "
-           "revision, who made it, who approved it. It is read from the git history at each build, so it cannot be "
-           "edited by hand. The same data is available as CSV or JSON with `qms audit-trail`.\n\n"]
     policy = project.settings.policy
     judged = f" Changes before {policy.judge_from} are shown but not judged." if policy.judge_from else ""
-    out.append("**Flags:** " + "; ".join(f"`{k}`: {v}" for k, v in FLAG_TEXT.items()) +
-               f". Errors by policy: {', '.join(policy.errors) or 'none'}.{judged}\n\n")
+    out = [W.heading(1, "Audit trail of controlled documents"),
+           W.md("Every change to a controlled document that reached the published branch, newest first: when, which "
+                "revision, who made it, who approved it. It is read from the git history at each build, so it cannot "
+                "be edited by hand. The same data is available as CSV or JSON with {}.\n\n", W.code("qms audit-trail")),
+           W.md("**Flags:** {}. Errors by policy: {}.{}\n\n",
+                W.join("; ", (W.md("{}: {}", W.code(k), v) for k, v in FLAG_TEXT.items())),
+                ", ".join(policy.errors) or "none", judged)]
     if not history.tracked:
-        out.append("This manual is not in a git repository: there is no history to show.\n")
-        return "".join(out)
-    out.append("| Date | Document | Revision | Change | Author | Approved by | Commit | Flags |\n"
-               "|---|---|---|---|---|---|---|---|\n")
+        out.append(W.paragraph("This manual is not in a git repository: there is no history to show."))
+        return WIDE_HEADER + W.concat(*out)
+    cells = []
     for row in rows:
         doc = by_id.get(row.doc_id or "")
         change_uri = None
         if doc is not None:
             change = next((c for c in compared(project, history, doc) if c.commit == row.commit), None)
             change_uri = compare_uri(doc, change) if change else None
-        doc_cell = f"[{row.doc_id}]({paths.relative(doc.src_uri, AUDIT_TRAIL)})" if doc else _cell(row.doc_id or row.path)
+        doc_cell = W.link(row.doc_id, paths.relative(doc.src_uri, AUDIT_TRAIL)) if doc else W.text(row.doc_id or row.path)
         rev = f"{row.previous_revision or '—'} → {row.revision or '—'}" if row.previous_revision != row.revision \
             else (row.revision or "—")
-        summary = _cell(row.summary) + (f" ({row.pr})" if row.pr else "")
+        summary: object = _summary(row.summary, row.pr)
         if change_uri:
-            summary = f"[{summary}]({paths.relative(change_uri, AUDIT_TRAIL)})"
-        commit = f"[`{row.commit[:8]}`]({row.url})" if row.url else f"`{row.commit[:8]}`"
-        flags = " ".join(f"`{f}`" for f in row.flags)
-        out.append(f"| {row.date} | {doc_cell} | {rev} | {summary} | {_cell(row.author)} | "
-                   f"{_cell(', '.join(row.approved_by)) or '—'} | {commit} | {flags} |\n")
-    return "".join(out)
+            summary = W.link(summary, paths.relative(change_uri, AUDIT_TRAIL))
+        cells.append([row.date, doc_cell, rev, summary, row.author, ", ".join(row.approved_by) or "—",
+                      _commit(row.url, row.commit[:8]), W.join(" ", map(W.code, row.flags))])
+    out.append(W.table(["Date", "Document", "Revision", "Change", "Author", "Approved by", "Commit", "Flags"], cells,
+                       empty="", none=None))
+    return WIDE_HEADER + W.concat(*out)
 
 
 def change_pages(project: Project, history: History) -> dict[str, str]:

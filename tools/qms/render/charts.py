@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-from html import escape
 from typing import Sequence
+
+from qms.render.writer import Markup
+from qms.render.writer import html_escape as _e
 
 FONT = "font-family=\"inherit\" font-size=\"11\""
 INK = "currentColor"
@@ -22,10 +24,6 @@ LIGHT_FILLS = {"#f9a825", "#9e9e9e"}  # fills that need dark text on them
 
 
 CHAR_W = 6.8  # average width of a character of FONT, in SVG units, for sizing label margins
-
-
-def _e(text: object) -> str:
-    return escape(str(text), quote=True)
 
 
 def fmt(value: float) -> str:
@@ -214,6 +212,6 @@ def stacked_bar_chart(chart_id: str, title: str, description: str, rows: Sequenc
     return "".join(out)
 
 
-def figure(svg: str, caption: str) -> str:
+def figure(svg: str, caption: str) -> Markup:
     """The chart in a <figure> with a caption, as a raw HTML block Markdown leaves alone."""
-    return f'<figure class="qms-figure">\n{svg}\n<figcaption>{_e(caption)}</figcaption>\n</figure>\n\n'
+    return Markup(f'<figure class="qms-figure">\n{svg}\n<figcaption>{_e(caption)}</figcaption>\n</figure>\n\n')

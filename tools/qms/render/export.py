@@ -28,7 +28,9 @@ def export_model(project: Project) -> dict[str, Any]:
         ],
         "terms": [
             {"number": t.number, "term": t.term, "also": list(t.also), "forms": list(t.forms),
-             "description": t.explanation, "url": t.url,
+             "explanation": t.explanation, "example": t.example or None,
+             "company_names": list(t.company_names), "company_forms": list(t.company_forms), "adapted": list(t.adapted),
+             "es": {"name": t.es, "verified": t.es_verified} if t.es else None, "url": t.url,
              "documents": [p.document.id for p in project.pages_by_term.get(t.number, []) if p.document]}
             for t in project.vocabulary.terms
         ],

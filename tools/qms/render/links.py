@@ -10,38 +10,35 @@ from qms.model.documents import MACRO_CALL
 from qms.model.project import Project
 from qms.problems import Problem
 from qms.render import paths
+from qms.render.writer import SITE as W
+from qms.render.writer import Markup
 
 
-def _title(text: str) -> str:
-    """Text safe inside a Markdown link title."""
-    return " ".join(text.replace('"', "'").replace("\\", "/").split())
-
-
-def _label(text: str) -> str:
-    """Text safe inside Markdown link brackets."""
-    return text.replace("[", "\\[").replace("]", "\\]")
-
-
-def broken(kind: str, value: str) -> str:
+def broken(kind: str, value: str) -> Markup:
     """What a page shows in place of a reference that does not resolve (only without --strict)."""
-    return f'<span class="qms-broken" title="unknown {kind}">{_label(str(value))} (unknown {kind})</span>'
+    return W.span(f"{value} (unknown {kind})", "qms-broken", f"unknown {kind}")
 
 
 @dataclass(frozen=True)
 class Linker:
-    """Renders references from one page (`from_uri`, docs-relative) to the manual's pages."""
+    """Renders references from one page (`from_uri`, docs-relative) to the manual's pages.
+
+    Labels (a macro's text argument, a document or record-type title) and tooltips are escaped by the writer, so
+    they show literally and never become markup or template syntax: the literal resolver inserts these links
+    before Jinja runs.
+    """
 
     project: Project
 
-    def term(self, name: str, text: str | None, from_uri: str, path: str) -> tuple[str, Problem | None]:
+    def term(self, name: str, text: str | None, from_uri: str, path: str) -> tuple[Markup, Problem | None]:
         entry = self.project.vocabulary.lookup(str(name))
         if entry is None:
             return broken("term", name), reference_problem(self.project, "term", str(name), path, 0)
         url = paths.relative(f"{paths.GLOSSARY}#{entry.anchor}", from_uri)
-        tip = _title(f"{entry.term} ({self.project.vocabulary.name} {entry.number}): {entry.explanation}")
-        return f'[{_label(text or str(name))}]({url} "{tip}"){{ .qms-term }}', None
+        tip = f"{entry.term} ({self.project.vocabulary.name} {entry.number}): {entry.explanation}"
+        return W.link(text or str(name), url, tip, attrs=".qms-term"), None
 
-    def clause(self, ref: str, text: str | None, from_uri: str, path: str) -> tuple[str, Problem | None]:
+    def clause(self, ref: str, text: str | None, from_uri: str, path: str) -> tuple[Markup, Problem | None]:
         clause = self.project.find_clause(str(ref))
         if clause is None:
             return broken("clause", ref), reference_problem(self.project, "clause", str(ref), path, 0)
@@ -49,25 +46,25 @@ class Linker:
         url = paths.relative(paths.clause_page(standard, clause), from_uri)
         shown = text or (f"{clause.id} {clause.title}" if clause.title else clause.id)
         name = clause.title if clause.title else f"{clause.label} (label ours; the clause has no ISO title)"
-        tip = _title(f"{standard.short} clause {clause.id}: {name}")
-        return f'[{_label(shown)}]({url} "{tip}"){{ .qms-clause }}', None
+        tip = f"{standard.short} clause {clause.id}: {name}"
+        return W.link(shown, url, tip, attrs=".qms-clause"), None
 
-    def doc(self, doc_id: str, text: str | None, from_uri: str, path: str) -> tuple[str, Problem | None]:
+    def doc(self, doc_id: str, text: str | None, from_uri: str, path: str) -> tuple[Markup, Problem | None]:
         doc = self.project.documents.get(str(doc_id))
         if doc is None:
             return broken("document", doc_id), reference_problem(self.project, "doc", str(doc_id), path, 0)
         url = paths.relative(doc.src_uri, from_uri)
-        tip = _title(f"{doc.type.capitalize()} {doc.id}, revision {doc.revision}, {doc.status}")
-        return f'[{_label(text or doc.label)}]({url} "{tip}"){{ .qms-doc }}', None
+        tip = f"{doc.type.capitalize()} {doc.id}, revision {doc.revision}, {doc.status}"
+        return W.link(text or doc.label, url, tip, attrs=".qms-doc"), None
 
-    def record_type(self, type_id: str, text: str | None, from_uri: str, path: str) -> tuple[str, Problem | None]:
+    def record_type(self, type_id: str, text: str | None, from_uri: str, path: str) -> tuple[Markup, Problem | None]:
         rtype = self.project.record_types.get(str(type_id))
         if rtype is None:
             return broken("record type", type_id), reference_problem(self.project, "record_type", str(type_id), path, 0)
         url = paths.relative(paths.record_type_page(rtype.id), from_uri)
         clauses = ", ".join(rtype.clauses)
-        tip = _title(f"Record type {rtype.id}: required by {self.project.standard.short} {clauses}")
-        return f'[{_label(text or rtype.title)}]({url} "{tip}"){{ .qms-record }}', None
+        tip = f"Record type {rtype.id}: required by {self.project.standard.short} {clauses}"
+        return W.link(text or rtype.title, url, tip, attrs=".qms-record"), None
 
 
 def resolve_literal_calls(linker: Linker, markdown: str, from_uri: str, path: str) -> str:

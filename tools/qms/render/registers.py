@@ -26,6 +26,7 @@ from qms.model.records import (
 )
 from qms.render import paths
 from qms.render.pages import GENERATED_HEADER
+from qms.render.writer import SITE, Markup
 
 REGISTERS_DIR = "registers"
 DUE_SOON_DAYS = 30
@@ -36,35 +37,11 @@ Views = Mapping[str, list[dict]]  # record type id -> public views of its record
 
 # --- text ------------------------------------------------------------------------------------------
 
-_ESCAPE = re.compile(r"([\\`*_{}\[\]|])")
-
-
-def text(value: object) -> str:
-    """A value as Markdown text that renders literally (no markup, HTML, macros or line breaks)."""
-    s = " ".join(str(value).split())
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _ESCAPE.sub(r"\\\1", s)
-
-
-def code(value: object) -> str:
-    """A value as inline code (code spans show backslashes literally, so nothing is escaped)."""
-    return "`" + " ".join(str(value).replace("`", "'").split()) + "`"
-
-
-def badge(label: str, kind: str) -> str:
-    """A coloured status label; kind is ok, warn, bad or info (see assets/qms.css)."""
-    return f'<span class="qms-badge qms-badge-{kind}">{text(label)}</span>'
-
-
-def table(headers: Iterable[str], rows: Iterable[Iterable[str]], empty: str = "—") -> str:
-    """A Markdown table (`empty` stands in for blank cells), or a line saying there is nothing to list."""
-    rows = [list(r) for r in rows]
-    if not rows:
-        return "*None.*\n\n"
-    headers = list(headers)
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell or empty for cell in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n\n"
+W = SITE
+text = W.text
+code = W.code
+badge = W.badge
+table = W.table
 
 
 def public_views(project: Project) -> dict[str, list[dict]]:
@@ -78,51 +55,51 @@ def public_views(project: Project) -> dict[str, list[dict]]:
 # --- one page being written --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Page:
-    """What a renderer needs for one page: the project, the page's site path, today, the public views."""
+class RecordsPageWriter:
+    """Writes the links and values of one records or registers page: knows the project, the page's site path,
+    today and the public views of the records (never a record's data)."""
 
     project: Project
     uri: str
     today: dt.date
     views: Views
 
-    def link(self, target: str, label: str) -> str:
-        return f"[{text(label)}]({paths.relative(target, self.uri)})"
+    def link(self, target: str, label: object, title: object = None) -> Markup:
+        return W.link(label, paths.relative(target, self.uri), title)
 
-    def doc(self, doc_id: str, with_title: bool = False) -> str:
+    def doc(self, doc_id: str, with_title: bool = False) -> Markup:
         doc = self.project.documents.get(doc_id)
         if doc is None:
             return text(doc_id)
         return self.link(doc.src_uri, doc.label if with_title else doc.id)
 
-    def clause(self, clause_id: str) -> str:
+    def clause(self, clause_id: str) -> Markup:
         clause = self.project.find_clause(clause_id)
         if clause is None:
             return text(clause_id)
         return self.link(paths.clause_page(self.project.standards[clause.standard], clause), clause.id)
 
-    def record_type(self, type_id: str, label: str | None = None) -> str:
+    def record_type(self, type_id: str, label: str | None = None, title: object = None) -> Markup:
         rtype = self.project.record_types.get(type_id)
-        return self.link(paths.record_type_page(type_id), label or (rtype.title if rtype else type_id))
+        return self.link(paths.record_type_page(type_id), label or (rtype.title if rtype else type_id), title)
 
-    def record(self, record_id: str) -> str:
+    def record(self, record_id: str) -> Markup:
         """A published record's id, linked to the page of its type, its title shown on hover."""
-        found = self.published.get(record_id)
+        found = self.published.get(str(record_id))
         if found is None:
             return text(record_id)
         type_id, title = found
-        link = self.record_type(type_id, record_id)
-        return f'{link[:-1]} "{_link_title(title)}")' if title else link
+        return self.record_type(type_id, str(record_id), title or None)
 
-    def role(self, role_id: str) -> str:
+    def role(self, role_id: str) -> Markup:
         return text(self.project.organization.role_title(role_id))
 
-    def person(self, person_id: str) -> str:
+    def person(self, person_id: str) -> Markup:
         return self.record(person_id)
 
-    def roles(self, view: dict) -> str:
+    def roles(self, view: dict) -> Markup:
         """A person's role titles (main role first) from their public view."""
-        return ", ".join(self.role(r) for r in [view.get("role", ""), *(view.get("additional_roles") or [])] if r)
+        return W.join(", ", (self.role(r) for r in [view.get("role", ""), *(view.get("additional_roles") or [])] if r))
 
     @cached_property
     def published(self) -> dict[str, tuple[str, str]]:
@@ -135,33 +112,34 @@ class Page:
                 out[view["id"]] = (tid, "" if title is None or isinstance(title, (dict, list)) else str(title))
         return out
 
-    def due(self, day: object, soon_days: int = DUE_SOON_DAYS) -> str:
+    def due(self, day: object, soon_days: int = DUE_SOON_DAYS) -> Markup:
         """A due date with an overdue or due-soon badge."""
         when = as_date(day)
         if when is None:
-            return text(day) if day else ""
+            return text(day) if day else Markup("")
         if when < self.today:
-            return f"{when} {badge('overdue', 'bad')}"
+            return W.md("{} {}", when, badge("overdue", "bad"))
         if when <= self.today + dt.timedelta(days=soon_days):
-            return f"{when} {badge('due soon', 'warn')}"
-        return str(when)
+            return W.md("{} {}", when, badge("due soon", "warn"))
+        return text(when)
 
-    def value(self, rtype: RecordType, fpath: str, value: Any) -> str:
+    def value(self, rtype: RecordType, fpath: str, value: Any) -> Markup:
         """A field value for a table cell: references become links, lists are joined."""
         if value is None:
-            return ""
+            return Markup("")
         target = rtype.reference_target(fpath)
         if isinstance(value, list):
             if value and all(isinstance(v, dict) for v in value):
-                return f"{len(value)} item{'s' if len(value) != 1 else ''}"
-            return ", ".join(self._scalar(target, v) for v in value)
+                return text(f"{len(value)} item{'s' if len(value) != 1 else ''}")
+            return W.join(", ", (self._scalar(target, v) for v in value))
         if isinstance(value, dict):
-            return "; ".join(f"{text(k)}: {self._scalar(None, v)}" for k, v in value.items() if not isinstance(v, (dict, list)))
+            return W.join("; ", (W.md("{}: {}", k, self._scalar(None, v)) for k, v in value.items()
+                                 if not isinstance(v, (dict, list))))
         return self._scalar(target, value)
 
-    def _scalar(self, target: str | None, value: Any) -> str:
+    def _scalar(self, target: str | None, value: Any) -> Markup:
         if isinstance(value, bool):
-            return "yes" if value else "no"
+            return text("yes" if value else "no")
         if target == "document":
             return self.doc(str(value))
         if target == "clause":
@@ -177,23 +155,18 @@ class Page:
         wanted = set(type_ids)
         return sorted((d for d in self.project.documents.values() if wanted & set(d.records)), key=lambda d: d.id)
 
-    def serves(self, type_ids: Iterable[str]) -> str:
+    def serves(self, type_ids: Iterable[str]) -> Markup:
         """A paragraph linking the clauses, procedures and record types a page serves."""
         type_ids = [t for t in type_ids if t in self.project.record_types]
         clauses = ordered_clauses(self.project, (c for t in type_ids for c in self.project.record_types[t].clauses))
-        lines = [f"- **{self.project.standard.short}:** " + (", ".join(self.clause(c) for c in clauses) or "—"),
-                 "- **Procedures:** " + (", ".join(self.doc(d.id, with_title=True) for d in self.producers(type_ids)) or "—"),
-                 "- **Records:** " + ", ".join(self.record_type(t) for t in type_ids)]
-        return "\n".join(lines) + "\n\n"
+        return W.md("- **{}:** {}\n- **Procedures:** {}\n- **Records:** {}\n\n", self.project.standard.short,
+                    W.join(", ", map(self.clause, clauses)) or "—",
+                    W.join(", ", (self.doc(d.id, with_title=True) for d in self.producers(type_ids))) or "—",
+                    W.join(", ", map(self.record_type, type_ids)))
 
-    def footer(self) -> str:
+    def footer(self) -> Markup:
         folder = self.project.settings.rel(self.project.settings.records_dir)
-        return f"\n*Generated from {folder}/ on {self.today.isoformat()}.*\n"
-
-
-def _link_title(value: str) -> str:
-    """Text safe inside a Markdown link title."""
-    return text(value).replace('"', "'")
+        return W.md("\n*Generated from {}/ on {}.*\n", folder, self.today.isoformat())
 
 
 def ordered_clauses(project: Project, clause_ids: Iterable[str]) -> list[str]:
@@ -228,7 +201,7 @@ def calibration_state(eq: dict, cal: dict | None, today: dt.date) -> str:
     return "due soon" if due <= today + dt.timedelta(days=DUE_SOON_DAYS) else "calibrated"
 
 
-def calibration_status(page: Page) -> str:
+def calibration_status(page: RecordsPageWriter) -> Markup:
     """Each item of equipment with its last calibration and when the next one is due."""
     last = latest(page.views["calibration"], "equipment")
     order = list(CALIBRATION_STATES)
@@ -237,55 +210,57 @@ def calibration_status(page: Page) -> str:
         cal = last.get(eq["id"])
         state = calibration_state(eq, cal, page.today)
         quarantined = eq.get("status") == "quarantined"
-        shown = badge(state, CALIBRATION_STATES[state]) + (" " + badge("quarantined", "warn") if quarantined else "")
-        row = [page.record(eq["id"]), text(eq.get("description", "")), text(eq.get("location", "")),
-               f"{text(eq.get('calibration_interval_months', ''))} months", text(eq.get("method", "")),
-               f"{page.record(cal['id'])} ({cal.get('date')})" if cal else "", text((cal or {}).get("as_found", "")),
-               str((cal or {}).get("next_due", "")), shown]
+        shown = badge(state, CALIBRATION_STATES[state])
+        if quarantined:
+            shown = W.md("{} {}", shown, badge("quarantined", "warn"))
+        row = [page.record(eq["id"]), eq.get("description", ""), eq.get("location", ""),
+               W.md("{} months", eq.get("calibration_interval_months", "")), eq.get("method", ""),
+               W.md("{} ({})", page.record(cal["id"]), cal.get("date")) if cal else "", (cal or {}).get("as_found", ""),
+               (cal or {}).get("next_due", ""), shown]
         items.append((order.index(state), str((cal or {}).get("next_due", "")), state, quarantined, row))
     items.sort(key=lambda i: (i[0], i[1]))
     states = Counter(i[2] for i in items)
     urgent = [i[4] for i in items if i[2] in ("never calibrated", "overdue", "due soon") or (i[3] and i[2] != "withdrawn")]
     headers = ["Equipment", "Description", "Location", "Interval", "Method", "Last calibration", "As found",
                "Next due", "Status"]
-    out = [f"{len(items) - states['withdrawn']} items in use or quarantined: **{states['overdue']} overdue**, "
-           f"{states['due soon']} due within {DUE_SOON_DAYS} days, {states['never calibrated']} never calibrated, "
-           f"{sum(1 for i in items if i[3])} quarantined.\n\n",
-           "## Needs action\n\n", table(headers, urgent),
-           "## All equipment\n\n", table(headers, [i[4] for i in items])]
     basis = [c for c in page.views["calibration"] if c.get("traceability") == "other-basis"]
-    out += ["## Calibration where no measurement standard exists\n\n",
-            f"The basis used for calibration or verification ({page.clause('7.1.5.2')}).\n\n",
-            table(["Calibration", "Equipment", "Date", "Basis"],
-                  [[page.record(c["id"]), page.record(c["equipment"]), str(c.get("date", "")), text(c.get("basis", ""))]
-                   for c in basis])]
     oot = [c for c in page.views["calibration"] if c.get("as_found") == "out-of-tolerance"]
-    out += ["## Found out of tolerance\n\n",
-            "Each needs a review of the results measured since the last good calibration.\n\n",
-            table(["Calibration", "Equipment", "Date", "Result", "Impact review"],
-                  [[page.record(c["id"]), page.record(c["equipment"]), str(c.get("date", "")), text(c.get("result", "")),
-                    page.record(c["impact_review"]) if c.get("impact_review") else badge("missing", "bad")] for c in oot])]
-    return "".join(out)
+    return W.concat(
+        W.md("{} items in use or quarantined: **{} overdue**, {} due within {} days, {} never calibrated, "
+             "{} quarantined.\n\n", len(items) - states["withdrawn"], states["overdue"], states["due soon"],
+             DUE_SOON_DAYS, states["never calibrated"], sum(1 for i in items if i[3])),
+        W.heading(2, "Needs action"), table(headers, urgent),
+        W.heading(2, "All equipment"), table(headers, [i[4] for i in items]),
+        W.heading(2, "Calibration where no measurement standard exists"),
+        W.md("The basis used for calibration or verification ({}).\n\n", page.clause("7.1.5.2")),
+        table(["Calibration", "Equipment", "Date", "Basis"],
+              [[page.record(c["id"]), page.record(c["equipment"]), c.get("date", ""), c.get("basis", "")]
+               for c in basis]),
+        W.heading(2, "Found out of tolerance"),
+        W.paragraph("Each needs a review of the results measured since the last good calibration."),
+        table(["Calibration", "Equipment", "Date", "Result", "Impact review"],
+              [[page.record(c["id"]), page.record(c["equipment"]), c.get("date", ""), c.get("result", ""),
+                page.record(c["impact_review"]) if c.get("impact_review") else badge("missing", "bad")] for c in oot]))
 
 
-def training_matrix(page: Page) -> str:
+def training_matrix(page: RecordsPageWriter) -> Markup:
     """People (by id and role) against the documents they were trained on, flagging old revisions."""
     people = [p for p in page.views["person"] if p.get("status", "active") == "active"]
     training = page.views["training"]
     on_docs = [t for t in training if t.get("document")]
     doc_ids = sorted({t["document"] for t in on_docs}, key=_doc_sort_key)
     last = {(t["person"], t["document"]): t for t in sorted(on_docs, key=lambda t: (str(t.get("date")), t["id"]))}
-    out = ["Each cell shows the revision a person was last trained on. "
-           f"{badge('rev n', 'ok')} is the current revision; {badge('rev n', 'warn')} is an older revision "
-           "than the document's current one, so the person needs a briefing on the changes. "
-           "People are shown by id and role; people who have left are not shown.\n\n"]
-    headers = ["Person", "Role"]
+    out = [W.md("Each cell shows the revision a person was last trained on. {} is the current revision; {} is an "
+                "older revision than the document's current one, so the person needs a briefing on the changes. "
+                "People are shown by id and role; people who have left are not shown.\n\n",
+                badge("rev n", "ok"), badge("rev n", "warn"))]
+    headers: list[object] = ["Person", "Role"]
     for doc_id in doc_ids:
         doc = page.project.documents.get(doc_id)
-        headers.append(page.doc(doc_id) + (f" rev {text(doc.revision)}" if doc else ""))
+        headers.append(W.md("{} rev {}", page.doc(doc_id), doc.revision) if doc else page.doc(doc_id))
     rows, outdated = [], []
     for person in people:
-        row = [page.person(person["id"]), page.roles(person)]
+        row: list[object] = [page.person(person["id"]), page.roles(person)]
         for doc_id in doc_ids:
             t = last.get((person["id"], doc_id))
             if t is None:
@@ -295,23 +270,25 @@ def training_matrix(page: Page) -> str:
             old = doc is not None and revision_key(str(t.get("revision"))) < revision_key(doc.revision)
             cell = badge(f"rev {t.get('revision')}", "warn" if old else "ok")
             if t.get("result") in ("competent-supervised", "not-yet-competent"):
-                cell += " " + text(t["result"].replace("-", " "))
+                cell = W.md("{} {}", cell, str(t["result"]).replace("-", " "))
             row.append(cell)
             if old:
-                outdated.append([page.person(person["id"]), page.doc(doc_id, with_title=True), text(t.get("revision")),
-                                 text(doc.revision), str(t.get("date", "")), page.record(t["id"])])
+                outdated.append([page.person(person["id"]), page.doc(doc_id, with_title=True), t.get("revision"),
+                                 doc.revision, t.get("date", ""), page.record(t["id"])])
         rows.append(row)
-    out.append(f"{len(people)} people, {len(doc_ids)} documents, **{len(outdated)} trainings on an older revision**.\n\n")
-    out.append('<div class="qms-matrix" markdown>\n\n' + table(headers, rows, empty=" ") + "</div>\n\n")
-    out += ["## Trained on an older revision\n\n",
-            table(["Person", "Document", "Trained on", "Current", "Date", "Record"], outdated)]
     courses = [t for t in training if not t.get("document")]
-    out += ["## Courses and other training\n\n",
-            table(["Record", "Person", "Course", "Date", "Method", "Result", "Expires"],
-                  [[page.record(t["id"]), page.person(t["person"]), text(t.get("course", "")), str(t.get("date", "")),
-                    text(t.get("method", "")), text(t.get("result", "")), page.due(t.get("expires"))]
-                   for t in sorted(courses, key=lambda t: str(t.get("date")))])]
-    return "".join(out)
+    return W.concat(
+        *out,
+        W.md("{} people, {} documents, **{} trainings on an older revision**.\n\n", len(people), len(doc_ids),
+             len(outdated)),
+        W.md('<div class="qms-matrix" markdown>\n\n{}</div>\n\n', table(headers, rows, empty=" ")),
+        W.heading(2, "Trained on an older revision"),
+        table(["Person", "Document", "Trained on", "Current", "Date", "Record"], outdated),
+        W.heading(2, "Courses and other training"),
+        table(["Record", "Person", "Course", "Date", "Method", "Result", "Expires"],
+              [[page.record(t["id"]), page.person(t["person"]), t.get("course", ""), t.get("date", ""),
+                t.get("method", ""), t.get("result", ""), page.due(t.get("expires"))]
+               for t in sorted(courses, key=lambda t: str(t.get("date")))]))
 
 
 def _doc_sort_key(doc_id: str) -> tuple:
@@ -324,7 +301,7 @@ def _month(value: object) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def audit_programme(page: Page) -> str:
+def audit_programme(page: RecordsPageWriter) -> Markup:
     """Planned against done audits, by audit, by clause and by process."""
     this_month = (page.today.year, page.today.month)
     out = []
@@ -336,18 +313,18 @@ def audit_programme(page: Page) -> str:
             month = _month(audit.get("planned"))
             state[audit["id"]] = "overdue" if status == "planned" and month is not None and month < this_month else status
         counts = Counter(state.values())
-        done = counts["done"]
-        out += [f"## Programme {text(programme.get('year', ''))} ({page.record(programme['id'])})\n\n",
-                f"Approved by {page.person(programme.get('approved_by', ''))} on {programme.get('approved', '')}. "
-                f"**{done} of {len(audits)} audits done**; {counts['overdue']} overdue, {counts['planned']} planned, "
-                f"{counts['postponed']} postponed, {counts['cancelled']} cancelled.\n\n"]
+        out += [W.heading(2, W.md("Programme {} ({})", programme.get("year", ""), page.record(programme["id"]))),
+                W.md("Approved by {} on {}. **{} of {} audits done**; {} overdue, {} planned, {} postponed, "
+                     "{} cancelled.\n\n", page.person(programme.get("approved_by", "")), programme.get("approved", ""),
+                     counts["done"], len(audits), counts["overdue"], counts["planned"], counts["postponed"],
+                     counts["cancelled"])]
         kinds = {"done": "ok", "overdue": "bad", "postponed": "warn", "cancelled": "info", "planned": "info"}
         out.append(table(
             ["Audit", "Process", "Clauses", "Planned", "Auditor", "Status", "Done", "Report"],
-            [[text(a["id"]), page.doc(a.get("process", ""), with_title=True),
-              ", ".join(page.clause(c) for c in a.get("clauses") or []), text(a.get("planned", "")),
+            [[a["id"], page.doc(a.get("process", ""), with_title=True),
+              W.join(", ", (page.clause(c) for c in a.get("clauses") or [])), a.get("planned", ""),
               page.person(a.get("auditor", "")), badge(state[a["id"]], kinds.get(state[a["id"]], "info")),
-              str(a.get("done", "")), page.record(a["report"]) if a.get("report") else ""] for a in audits]))
+              a.get("done", ""), page.record(a["report"]) if a.get("report") else ""] for a in audits]))
         by_clause: dict[str, Counter[str]] = defaultdict(Counter)
         by_process: dict[str, Counter[str]] = defaultdict(Counter)
         for a in audits:
@@ -356,16 +333,16 @@ def audit_programme(page: Page) -> str:
                 by_clause[c]["done"] += state[a["id"]] == "done"
             by_process[a.get("process", "")]["planned"] += 1
             by_process[a.get("process", "")]["done"] += state[a["id"]] == "done"
-        out += ["### By clause\n\n", table(["Clause", "Planned", "Done"],
-                                           [[page.clause(c), str(by_clause[c]["planned"]), str(by_clause[c]["done"])]
-                                            for c in ordered_clauses(page.project, by_clause)])]
-        out += ["### By process\n\n", table(["Process", "Planned", "Done"],
-                                            [[page.doc(p, with_title=True), str(n["planned"]), str(n["done"])]
-                                             for p, n in sorted(by_process.items())])]
-    return "".join(out) or "*No audit programme yet.*\n"
+        out += [W.heading(3, "By clause"), table(["Clause", "Planned", "Done"],
+                                                 [[page.clause(c), by_clause[c]["planned"], by_clause[c]["done"]]
+                                                  for c in ordered_clauses(page.project, by_clause)])]
+        out += [W.heading(3, "By process"), table(["Process", "Planned", "Done"],
+                                                  [[page.doc(p, with_title=True), n["planned"], n["done"]]
+                                                   for p, n in sorted(by_process.items())])]
+    return W.concat(*out) or Markup("*No audit programme yet.*\n")
 
 
-def audit_findings(page: Page) -> str:
+def audit_findings(page: RecordsPageWriter) -> Markup:
     """Findings of every audit report, with the corrective action each led to and its status."""
     cas = {c["id"]: c for c in page.views.get("corrective-action", [])}
     rows, counts = [], Counter()
@@ -373,20 +350,22 @@ def audit_findings(page: Page) -> str:
         for f in report.get("findings") or []:
             counts[f.get("severity", "")] += 1
             ca = cas.get(f.get("corrective_action", ""))
-            ca_status = ""
+            ca_status = Markup("")
             if f.get("corrective_action"):
-                ca_status = page.record(f["corrective_action"]) + " " + (
-                    badge(ca.get("status", ""), "ok" if ca.get("status") == "closed" else "warn") if ca else "")
+                ca_status = W.md("{} {}", page.record(f["corrective_action"]),
+                                 badge(ca.get("status", ""), "ok" if ca.get("status") == "closed" else "warn") if ca else "")
             kind = {"major": "bad", "minor": "warn"}.get(f.get("severity", ""), "info")
-            rows.append([page.record(report["id"]), str(report.get("date", "")), page.doc(report.get("process", "")),
-                         text(f.get("id", "")), badge(f.get("severity", ""), kind), page.clause(f.get("clause", "")),
-                         text(f.get("description", "")), ca_status])
+            rows.append([page.record(report["id"]), report.get("date", ""), page.doc(report.get("process", "")),
+                         f.get("id", ""), badge(f.get("severity", ""), kind), page.clause(f.get("clause", "")),
+                         f.get("description", ""), ca_status])
     summary = ", ".join(f"{counts[s]} {s}" for s in ("major", "minor", "observation"))
-    return (f"{len(page.views['audit-report'])} audit reports, {sum(counts.values())} findings: {summary}.\n\n"
-            + table(["Report", "Date", "Process", "Finding", "Grade", "Clause", "Description", "Corrective action"], rows))
+    return W.concat(W.md("{} audit reports, {} findings: {}.\n\n", len(page.views["audit-report"]),
+                         sum(counts.values()), summary),
+                    table(["Report", "Date", "Process", "Finding", "Grade", "Clause", "Description", "Corrective action"],
+                          rows))
 
 
-def nonconforming_outputs(page: Page) -> str:
+def nonconforming_outputs(page: RecordsPageWriter) -> Markup:
     """Open nonconforming outputs first, then closed ones, newest first."""
     views = sorted(page.views["nonconforming-output"], key=lambda v: str(v.get("date")), reverse=True)
     rtype = page.project.record_types["nonconforming-output"]
@@ -395,20 +374,21 @@ def nonconforming_outputs(page: Page) -> str:
     headers = ["NCR", "Date", "Part", "Qty", "Found at", "Nonconformity", "Disposition", "Concession", "Decided by",
                "Status", "Corrective action"]
 
-    def row(v: dict) -> list[str]:
-        return [page.record(v["id"]), str(v.get("date", "")), text(v.get("part_number", "")), text(v.get("quantity", "")),
-                text(v.get("detected_at", "")), text(v.get("description", "")), text(v.get("disposition", "")),
-                text(v.get("concession", "")), page.value(rtype, "decided_by", v.get("decided_by")),
-                badge(v.get("status", ""), "warn" if v.get("status") != "closed" else "ok")
-                + (f" {v['closed']}" if v.get("closed") else ""),
+    def row(v: dict) -> list[object]:
+        status = badge(v.get("status", ""), "warn" if v.get("status") != "closed" else "ok")
+        return [page.record(v["id"]), v.get("date", ""), v.get("part_number", ""), v.get("quantity", ""),
+                v.get("detected_at", ""), v.get("description", ""), v.get("disposition", ""),
+                v.get("concession", ""), page.value(rtype, "decided_by", v.get("decided_by")),
+                W.md("{} {}", status, v["closed"]) if v.get("closed") else status,
                 page.record(v["corrective_action"]) if v.get("corrective_action") else ""]
 
-    return (f"{len(views)} nonconforming outputs, **{len(open_)} open**; recorded cost of scrap and rework "
-            f"£{cost:,.0f}.\n\n## Open\n\n" + table(headers, map(row, open_))
-            + "## Closed\n\n" + table(headers, (row(v) for v in views if v.get("status") == "closed")))
+    return W.concat(W.md("{} nonconforming outputs, **{} open**; recorded cost of scrap and rework £{}.\n\n",
+                         len(views), len(open_), f"{cost:,.0f}"),
+                    W.heading(2, "Open"), table(headers, map(row, open_)),
+                    W.heading(2, "Closed"), table(headers, (row(v) for v in views if v.get("status") == "closed")))
 
 
-def corrective_actions(page: Page) -> str:
+def corrective_actions(page: RecordsPageWriter) -> Markup:
     """Open corrective actions (overdue flagged), closed ones awaiting the effectiveness check, and verified ones."""
     views = page.views["corrective-action"]
     open_ = [v for v in views if v.get("status") != "closed"]
@@ -422,30 +402,36 @@ def corrective_actions(page: Page) -> str:
         items = v.get("actions") or []
         return f"{sum(1 for a in items if a.get('status') == 'done')} of {len(items)} done" if items else ""
 
-    def check_due(v: dict) -> str:
+    def check_due(v: dict) -> Markup:
         closed_on = as_date(v.get("closed"))
-        return page.due((closed_on + dt.timedelta(days=EFFECTIVENESS_CHECK_DAYS)).isoformat()) if closed_on else ""
+        return page.due((closed_on + dt.timedelta(days=EFFECTIVENESS_CHECK_DAYS)).isoformat()) if closed_on else Markup("")
 
-    return (f"**{len(open_)} open** ({len(overdue)} overdue), {len(waiting)} closed awaiting the effectiveness check, "
-            f"{len(verified)} verified effective.\n\n"
-            "## Open\n\n"
-            + table(["CA", "Opened", "Source", "Nonconformity", "Owner", "Actions", "Due"],
-                    [[page.record(v["id"]), str(v.get("opened", "")), page.value(rtype, "source", v.get("source"))
-                      + (" " + page.value(rtype, "source_record", v["source_record"]) if v.get("source_record") else ""),
-                      text(v.get("nonconformity", "")), page.role(v.get("owner", "")), actions(v), page.due(v.get("due"))]
-                     for v in sorted(open_, key=lambda v: str(v.get("due")))])
-            + f"## Closed, effectiveness not yet verified\n\nThe check is due about {EFFECTIVENESS_CHECK_DAYS} days "
-              "after closing.\n\n"
-            + table(["CA", "Nonconformity", "Owner", "Closed", "Check due"],
-                    [[page.record(v["id"]), text(v.get("nonconformity", "")), page.role(v.get("owner", "")),
-                      str(v.get("closed", "")), check_due(v)] for v in waiting])
-            + "## Verified effective\n\n"
-            + table(["CA", "Nonconformity", "Closed", "Verified", "Result"],
-                    [[page.record(v["id"]), text(v.get("nonconformity", "")), str(v.get("closed", "")),
-                      str(v.get("effectiveness_date", "")), text(v.get("effectiveness_result", ""))] for v in verified]))
+    def source(v: dict) -> Markup:
+        shown = page.value(rtype, "source", v.get("source"))
+        if v.get("source_record"):
+            return W.md("{} {}", shown, page.value(rtype, "source_record", v["source_record"]))
+        return shown
+
+    return W.concat(
+        W.md("**{} open** ({} overdue), {} closed awaiting the effectiveness check, {} verified effective.\n\n",
+             len(open_), len(overdue), len(waiting), len(verified)),
+        W.heading(2, "Open"),
+        table(["CA", "Opened", "Source", "Nonconformity", "Owner", "Actions", "Due"],
+              [[page.record(v["id"]), v.get("opened", ""), source(v), v.get("nonconformity", ""),
+                page.role(v.get("owner", "")), actions(v), page.due(v.get("due"))]
+               for v in sorted(open_, key=lambda v: str(v.get("due")))]),
+        W.heading(2, "Closed, effectiveness not yet verified"),
+        W.md("The check is due about {} days after closing.\n\n", EFFECTIVENESS_CHECK_DAYS),
+        table(["CA", "Nonconformity", "Owner", "Closed", "Check due"],
+              [[page.record(v["id"]), v.get("nonconformity", ""), page.role(v.get("owner", "")),
+                v.get("closed", ""), check_due(v)] for v in waiting]),
+        W.heading(2, "Verified effective"),
+        table(["CA", "Nonconformity", "Closed", "Verified", "Result"],
+              [[page.record(v["id"]), v.get("nonconformity", ""), v.get("closed", ""),
+                v.get("effectiveness_date", ""), v.get("effectiveness_result", "")] for v in verified]))
 
 
-def supplier_evaluations(page: Page) -> str:
+def supplier_evaluations(page: RecordsPageWriter) -> Markup:
     """The latest evaluation of each supplier (the approved supplier list), then every evaluation."""
     views = page.views["supplier-evaluation"]
     current = latest(views, "supplier")
@@ -453,60 +439,66 @@ def supplier_evaluations(page: Page) -> str:
     rows = []
     for supplier, v in sorted(current.items()):
         decision = v.get("decision", "")
-        rows.append([text(supplier), text(v.get("supplies", "")), page.record(v["id"]) + f" ({v.get('date')})",
-                     text(v.get("grade", "")), badge(decision, kinds.get(decision, "info")),
+        rows.append([supplier, v.get("supplies", ""), W.md("{} ({})", page.record(v["id"]), v.get("date")),
+                     v.get("grade", ""), badge(decision, kinds.get(decision, "info")),
                      "" if decision == "removed" else page.due(v.get("next_evaluation"))])
     grades = Counter(v.get("grade") for v in current.values() if v.get("decision") != "removed")
     listed = sum(grades.values())
     share = f"{100 * (grades['A'] + grades['B']) / listed:.0f} %" if listed else "—"
-    return (f"{listed} suppliers on the approved list; graded A or B: {share}.\n\n"
-            "## Approved supplier list (latest evaluation)\n\n"
-            + table(["Supplier", "Supplies", "Latest evaluation", "Grade", "Decision", "Next evaluation"], rows)
-            + "## All evaluations\n\n"
-            + table(["Evaluation", "Date", "Supplier", "Kind", "Quality", "Delivery", "Responsiveness", "Grade", "Decision"],
-                    [[page.record(v["id"]), str(v.get("date", "")), text(v.get("supplier", "")), text(v.get("kind", "")),
-                      text((v.get("scores") or {}).get("quality", "")), text((v.get("scores") or {}).get("delivery", "")),
-                      text((v.get("scores") or {}).get("responsiveness", "")), text(v.get("grade", "")),
-                      text(v.get("decision", ""))] for v in sorted(views, key=lambda v: str(v.get("date")), reverse=True)]))
+    return W.concat(
+        W.md("{} suppliers on the approved list; graded A or B: {}.\n\n", listed, share),
+        W.heading(2, "Approved supplier list (latest evaluation)"),
+        table(["Supplier", "Supplies", "Latest evaluation", "Grade", "Decision", "Next evaluation"], rows),
+        W.heading(2, "All evaluations"),
+        table(["Evaluation", "Date", "Supplier", "Kind", "Quality", "Delivery", "Responsiveness", "Grade", "Decision"],
+              [[page.record(v["id"]), v.get("date", ""), v.get("supplier", ""), v.get("kind", ""),
+                (v.get("scores") or {}).get("quality", ""), (v.get("scores") or {}).get("delivery", ""),
+                (v.get("scores") or {}).get("responsiveness", ""), v.get("grade", ""),
+                v.get("decision", "")] for v in sorted(views, key=lambda v: str(v.get("date")), reverse=True)]))
 
 
-def management_reviews(page: Page) -> str:
+def management_reviews(page: RecordsPageWriter) -> Markup:
     """Each management review: inputs, decisions and actions with owner, due date and status."""
     views = sorted(page.views["management-review"], key=lambda v: str(v.get("date")), reverse=True)
     all_actions = [a for v in views for a in v.get("actions") or []]
     open_actions = [a for a in all_actions if a.get("status") != "done"]
     overdue = [a for a in open_actions if (as_date(a.get("due")) or dt.date.max) < page.today]
-    out = [f"{len(views)} reviews; **{len(open_actions)} actions open** ({len(overdue)} overdue)."]
+    out = [W.md("{} reviews; **{} actions open** ({} overdue).", len(views), len(open_actions), len(overdue))]
     if views:
-        out.append(f" Last review {views[0].get('date')}; next review {page.due(views[0].get('next_review'))}.")
-    out.append("\n\n")
+        out.append(W.md(" Last review {}; next review {}.", views[0].get("date"), page.due(views[0].get("next_review"))))
+    out.append(Markup("\n\n"))
+
+    def status(a: dict) -> Markup:
+        if a.get("status") == "done":
+            return W.md("{} {}", badge("done", "ok"), a.get("done", ""))
+        return badge("open", "warn")
+
     for v in views:
-        out += [f"## {text(v['id'])}, {v.get('date', '')}\n\n",
-                f"Chaired by the {page.role(v.get('chair', ''))}; attended by "
-                + ", ".join(page.role(r) for r in v.get("attendees") or []) + ".\n\n",
-                "### Inputs reviewed\n\n",
-                table(["Input", "Summary"], [[text(i.get("topic", "").replace("-", " ")), text(i.get("summary", ""))]
+        out += [W.heading(2, W.md("{}, {}", v["id"], v.get("date", ""))),
+                W.md("Chaired by the {}; attended by {}.\n\n", page.role(v.get("chair", "")),
+                     W.join(", ", (page.role(r) for r in v.get("attendees") or []))),
+                W.heading(3, "Inputs reviewed"),
+                table(["Input", "Summary"], [[str(i.get("topic", "")).replace("-", " "), i.get("summary", "")]
                                               for i in v.get("inputs") or []]),
-                "### Decisions\n\n",
-                table(["About", "Decision"], [[text(d.get("about", "").replace("-", " ")), text(d.get("decision", ""))]
+                W.heading(3, "Decisions"),
+                table(["About", "Decision"], [[str(d.get("about", "")).replace("-", " "), d.get("decision", "")]
                                                for d in v.get("decisions") or []]),
-                "### Actions\n\n",
+                W.heading(3, "Actions"),
                 table(["Action", "Owner", "Due", "Status"],
-                      [[text(a.get("what", "")), page.role(a.get("owner", "")),
-                        page.due(a.get("due")) if a.get("status") != "done" else str(a.get("due", "")),
-                        badge("done", "ok") + f" {a.get('done', '')}" if a.get("status") == "done" else badge("open", "warn")]
+                      [[a.get("what", ""), page.role(a.get("owner", "")),
+                        page.due(a.get("due")) if a.get("status") != "done" else a.get("due", ""), status(a)]
                        for a in v.get("actions") or []])]
-    return "".join(out)
+    return W.concat(*out)
 
 
-def quality_objectives(page: Page) -> str:
+def quality_objectives(page: RecordsPageWriter) -> Markup:
     """Monthly results against each quality objective, and customer satisfaction where measured."""
     views = sorted(page.views["monitoring-result"], key=lambda v: str(v.get("period")))
     objectives = sorted({m["objective"] for v in views for m in v.get("measurements") or []})
     rows = []
     for v in views:
         by_obj = {m["objective"]: m for m in v.get("measurements") or []}
-        row = [page.record(v["id"]) + f" ({text(v.get('period', ''))})"]
+        row: list[object] = [W.md("{} ({})", page.record(v["id"]), v.get("period", ""))]
         for obj in objectives:
             m = by_obj.get(obj)
             if m is None:
@@ -514,12 +506,14 @@ def quality_objectives(page: Page) -> str:
                 continue
             met = m["value"] >= m["target"] if m.get("direction") == "at-least" else m["value"] <= m["target"]
             sign = "≥" if m.get("direction") == "at-least" else "≤"
-            row.append(badge(f"{m['value']} {m.get('unit', '')}", "ok" if met else "bad") + f" {sign} {text(m['target'])}")
+            row.append(W.md("{} {} {}", badge(f"{m['value']} {m.get('unit', '')}", "ok" if met else "bad"), sign,
+                            m["target"]))
         cs = v.get("customer_satisfaction") or {}
-        row.append(f"{text(cs.get('score'))} ({text(cs.get('source'))})" if cs else "")
+        row.append(W.md("{} ({})", cs.get("score"), cs.get("source")) if cs else "")
         rows.append(row)
-    return ("Green: the month met the target; red: it did not. The targets are set in the quality objectives.\n\n"
-            + table(["Month", *objectives, "Customer satisfaction"], rows))
+    return W.concat(W.paragraph("Green: the month met the target; red: it did not. The targets are set in the "
+                                "quality objectives."),
+                    table(["Month", *objectives, "Customer satisfaction"], rows))
 
 
 @dataclass(frozen=True)
@@ -529,7 +523,7 @@ class Register:
     name: str
     title: str
     types: tuple[str, ...]
-    render: Callable[[Page], str]
+    render: Callable[[RecordsPageWriter], Markup]
     summary: str
 
     @property
@@ -565,93 +559,102 @@ def available_registers(project: Project) -> list[Register]:
 
 
 def register_page(project: Project, register: Register, today: dt.date, views: Views) -> str:
-    page = Page(project, register.uri, today, views)
-    return (GENERATED_HEADER + f"# {register.title}\n\n" + f"This register shows {register.summary}.\n\n"
-            + page.serves(register.types) + register.render(page) + page.footer())
+    page = RecordsPageWriter(project, register.uri, today, views)
+    return GENERATED_HEADER + W.concat(W.heading(1, register.title), W.md("This register shows {}.\n\n", register.summary),
+                                       page.serves(register.types), register.render(page), page.footer())
 
 
 def registers_index(project: Project, today: dt.date, views: Views) -> str:
-    page = Page(project, f"{REGISTERS_DIR}/index.md", today, views)
-    rows = [[page.link(r.uri, r.title), text(r.summary), ", ".join(page.record_type(t) for t in r.types)]
+    page = RecordsPageWriter(project, f"{REGISTERS_DIR}/index.md", today, views)
+    rows = [[page.link(r.uri, r.title), r.summary, W.join(", ", map(page.record_type, r.types))]
             for r in available_registers(project)]
-    return (GENERATED_HEADER + "# Registers\n\nRegisters are built from the records on every publication. They show "
-            "only what may be published: confidential records and fields never appear.\n\n"
-            + table(["Register", "Shows", "Built from"], rows) + page.footer())
+    return GENERATED_HEADER + W.concat(
+        W.heading(1, "Registers"),
+        W.paragraph("Registers are built from the records on every publication. They show only what may be "
+                    "published: confidential records and fields never appear."),
+        table(["Register", "Shows", "Built from"], rows), page.footer())
 
 
 # --- record pages ------------------------------------------------------------------------------------
 
 def field_label(rtype: RecordType, fpath: str) -> str:
-    """A column heading: the field's schema `title`, else its name in words."""
+    """A column heading: the field's schema `title`, else its name in words (plain text, escaped where shown)."""
     schema = rtype.field_schema(fpath) or {}
     return str(schema.get("title") or fpath.replace("_", " ").replace("[]", "").capitalize())
 
 
-def confidentiality(rtype: RecordType) -> str:
+def confidentiality(rtype: RecordType) -> Markup:
     if rtype.confidential:
-        return "confidential; only these fields are published: " + ", ".join(code(f) for f in rtype.public_fields) + "."
+        return W.md("confidential; only these fields are published: {}.", W.join(", ", map(code, rtype.public_fields)))
     if rtype.confidential_fields:
-        return "partly confidential; never published: " + ", ".join(code(f) for f in rtype.confidential_fields) + "."
-    return "not confidential."
+        return W.md("partly confidential; never published: {}.", W.join(", ", map(code, rtype.confidential_fields)))
+    return Markup("not confidential.")
+
+
+def _clause_rest(clause_ref: str, clause_id: str) -> str:
+    """What a retained-information reference says after its clause number ('8.5.2' of '8.5.2 b)')."""
+    return clause_ref[len(clause_id):]
 
 
 def record_type_page(project: Project, rtype: RecordType, today: dt.date, views: Views) -> str:
     """One page per record type: why it is kept, who owns it, how long, and a table of its records."""
-    page = Page(project, paths.record_type_page(rtype.id), today, views)
+    page = RecordsPageWriter(project, paths.record_type_page(rtype.id), today, views)
     retained = [item for item, types in retain_coverage(project.standard, project.record_types) if rtype.id in types]
     producers = page.producers([rtype.id])
     registers = [r for r in available_registers(project) if rtype.id in r.types]
     facts = [
-        ("Required by", ", ".join(page.clause(c) for c in rtype.clauses)),
+        ("Required by", W.join(", ", map(page.clause, rtype.clauses))),
         ("Owner", page.role(rtype.owner)),
         ("Retention", text(rtype.retention)),
         ("Confidentiality", confidentiality(rtype)),
-        ("Produced by", ", ".join(page.doc(d.id, with_title=True) for d in producers) or "—"),
-        ("Registers", ", ".join(page.link(r.uri, r.title) for r in registers) or "—"),
+        ("Produced by", W.join(", ", (page.doc(d.id, with_title=True) for d in producers)) or "—"),
+        ("Registers", W.join(", ", (page.link(r.uri, r.title) for r in registers)) or "—"),
         ("Schema", code(rtype.path)),
     ]
-    out = [GENERATED_HEADER, f"# {text(rtype.title)}\n\n", f"{text(rtype.description)}\n\n",
-           "".join(f"- **{k}:** {v}\n" for k, v in facts), "\n"]
+    out = [W.heading(1, rtype.title), W.paragraph(rtype.description),
+           W.join("", (W.md("- **{}:** {}\n", k, v) for k, v in facts)), Markup("\n")]
     if retained:
-        out.append(f"## What {text(project.standard.short)} asks us to retain\n\n")
-        out += [f"- {page.clause(item.clause_id)}{text(item.clause[len(item.clause_id):])}: {text(item.what)}\n"
+        out.append(W.heading(2, W.md("What {} asks us to retain", project.standard.short)))
+        out += [W.md("- {}{}: {}\n", page.clause(item.clause_id), _clause_rest(item.clause, item.clause_id), item.what)
                 for item in retained]
-        out.append("\n")
+        out.append(Markup("\n"))
     records = views.get(rtype.id, [])
     if rtype.date_field:
         records = sorted(records, key=lambda v: str(v.get(rtype.date_field, "")), reverse=True)
     columns = [c for c in rtype.columns if split_field(c)[0] in rtype.public_fields]
-    out += [f"## Records ({len(records)})\n\n" + ("Newest first.\n\n" if rtype.date_field else ""),
-            table([text(field_label(rtype, c)) for c in columns],
+    out += [W.heading(2, f"Records ({len(records)})"), Markup("Newest first.\n\n" if rtype.date_field else ""),
+            table([field_label(rtype, c) for c in columns],
                   [[page.value(rtype, c, v.get(c)) for c in columns] for v in records])]
-    out += ["## Fields\n\n",
+    out += [W.heading(2, "Fields"),
             table(["Field", "Required", "Published", "Description"],
                   [[code(name), "yes" if name in rtype.required else "",
                     "yes" if name in rtype.public_fields and name not in rtype.confidential_fields else "no",
-                    text(rtype.field_description(name))] for name in rtype.properties])]
-    return "".join(out) + page.footer()
+                    rtype.field_description(name)] for name in rtype.properties])]
+    return GENERATED_HEADER + W.concat(*out, page.footer())
 
 
 def records_index(project: Project, today: dt.date, views: Views) -> str:
     """All record types with clause, owner, retention and count; then the retained information the standard asks for."""
-    page = Page(project, f"{paths.RECORDS_DIR}/index.md", today, views)
-    rows = [[page.record_type(t.id), ", ".join(page.clause(c) for c in t.clauses), page.role(t.owner), text(t.retention),
+    page = RecordsPageWriter(project, f"{paths.RECORDS_DIR}/index.md", today, views)
+    rows = [[page.record_type(t.id), W.join(", ", map(page.clause, t.clauses)), page.role(t.owner), t.retention,
              "whole record" if t.confidential else ("some fields" if t.confidential_fields else "no"),
-             str(len(views.get(t.id, []))), ", ".join(page.doc(d.id) for d in page.producers([t.id]))]
+             len(views.get(t.id, [])), W.join(", ", (page.doc(d.id) for d in page.producers([t.id])))]
             for t in sorted(project.record_types.values(), key=lambda t: t.title)]
-    coverage = [[page.clause(item.clause_id) + (f" {text(item.clause[len(item.clause_id):].strip())}"
-                                                 if item.clause != item.clause_id else ""),
-                 text(item.what), ", ".join(page.record_type(t) for t in types) or badge("not kept", "bad")]
+    coverage = [[W.md("{} {}", page.clause(item.clause_id), _clause_rest(item.clause, item.clause_id).strip())
+                 if item.clause != item.clause_id else page.clause(item.clause_id),
+                 item.what, W.join(", ", map(page.record_type, types)) or badge("not kept", "bad")]
                 for item, types in retain_coverage(project.standard, project.record_types)]
-    return (GENERATED_HEADER + "# Records\n\nRecords are the evidence that the quality system works. Each is a YAML file "
-            f"under {code(project.settings.rel(project.settings.records_dir) + '/<type>/')}, checked against its schema on "
-            "every publication. Confidential records and fields are never published.\n\n"
-            + table(["Record type", "Clauses", "Owner", "Retention", "Confidential", "Records", "Produced by"], rows)
-            + f"## Records {text(project.standard.short)} requires\n\n"
-            + table(["Clause", "What must be retained", "Kept as"], coverage)
-            + "## Registers\n\n"
-            + "".join(f"- {page.link(r.uri, r.title)}: {text(r.summary)}\n" for r in available_registers(project))
-            + page.footer())
+    return GENERATED_HEADER + W.concat(
+        W.heading(1, "Records"),
+        W.md("Records are the evidence that the quality system works. Each is a YAML file under {}, checked against "
+             "its schema on every publication. Confidential records and fields are never published.\n\n",
+             code(project.settings.rel(project.settings.records_dir) + "/<type>/")),
+        table(["Record type", "Clauses", "Owner", "Retention", "Confidential", "Records", "Produced by"], rows),
+        W.heading(2, W.md("Records {} requires", project.standard.short)),
+        table(["Clause", "What must be retained", "Kept as"], coverage),
+        W.heading(2, "Registers"),
+        W.join("", (W.md("- {}: {}\n", page.link(r.uri, r.title), r.summary) for r in available_registers(project))),
+        page.footer())
 
 
 def register_pages(project: Project, today: dt.date) -> dict[str, str]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import sys
 import types
-from typing import Any, Callable, NoReturn
+from typing import Any, Callable
 
-from jinja2 import Environment, TemplateSyntaxError
+from jinja2 import Environment, Template, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 # Objects whose methods a page may not call: the build machinery (MkDocs, its plugins, Jinja itself).
@@ -51,25 +51,46 @@ def describe(exc: BaseException) -> str:
     return f"{name}: {exc}"
 
 
+class PageTemplate(Template):
+    """A page's template: with the environment's `on_error` set, an error while rendering goes to it, and the
+    page's text comes back as it was written (the caller fails the page; see PageSandbox)."""
+
+    source: str = ""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        on_error = getattr(self.environment, "on_error", None)
+        if on_error is None:
+            return super().render(*args, **kwargs)
+        try:
+            return super().render(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - every template error goes to on_error, with its line
+            on_error(exc, template_line(exc))
+            return self.source
+
+
 class PageSandbox(SandboxedEnvironment):
     """SandboxedEnvironment that also hides modules and the build machinery's methods.
 
-    `on_error`, when set, receives every template error instead of the caller: the MkDocs adapter
-    uses it to report `path:line: reason` and stop the build, without a traceback.
+    `on_error`, when set, receives every template error (syntax or rendering) with its line, instead of the
+    caller, which gets the page's text back unrendered. The MkDocs plugin uses it to record `path:line: reason`
+    and fail the page once mkdocs-macros is done with it: no traceback, and mkdocs-macros' own handling (which
+    exits the process under `on_error_fail`) never sees the error, so `mkdocs serve` keeps running.
     """
 
-    on_error: Callable[[BaseException, int], NoReturn] | None = None
+    template_class = PageTemplate
+    on_error: Callable[[BaseException, int], None] | None = None
 
-    def handle_exception(self, source: str | None = None) -> NoReturn:
-        if self.on_error is None:
-            super().handle_exception(source)
-        exc = sys.exc_info()[1]
-        assert exc is not None
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Template:  # noqa: A002
         try:
-            super().handle_exception(source)  # rewrites the traceback so template lines are known
-        except BaseException as rewritten:  # noqa: BLE001
-            self.on_error(rewritten, template_line(rewritten))
-        raise AssertionError("unreachable")  # pragma: no cover
+            template = super().from_string(source, globals, template_class)
+        except TemplateSyntaxError as exc:
+            if self.on_error is None:
+                raise
+            self.on_error(exc, template_line(exc))
+            return _Unrendered(source if isinstance(source, str) else "")
+        if isinstance(template, PageTemplate) and isinstance(source, str):
+            template.source = source
+        return template
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, types.ModuleType) or isinstance(value, types.ModuleType):
@@ -107,3 +128,13 @@ def sandboxed(env: Environment) -> PageSandbox:
     box.filters.update(env.filters)
     box.tests.update(env.tests)
     return box
+
+
+class _Unrendered:
+    """What a page whose template does not parse renders to: its text as written (the error is reported)."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        return self.source

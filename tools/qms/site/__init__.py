@@ -1,1 +1,1 @@
-"""The site plan: every page the manual adds, for any front end."""
+"""The site: the plan of every page the manual adds, built from the model, the history and the analyses (plan)."""
