@@ -183,11 +183,32 @@ def test_a_new_head_read_with_what_the_cache_knows_equals_a_read_without_it(repo
     pull_request(2, "3", "Carol Coder", "Sam Second")
     repo.write("procedures/QP-12.md", doc("QP-12", "1"))
     repo.commit("Add QP-12")
+    load_history(repo.path, FOLDERS)
+    repo.git("mv", "procedures/QP-11.md", "procedures/QP-11-renamed.md")
+    repo.commit("Rename QP-11")
     history_module.clear_cache()
 
     assert load_history(repo.path, FOLDERS).changes == load_history(repo.path, FOLDERS, use_cache=False).changes
-    newest_merge = load_history(repo.path, FOLDERS).for_path("procedures/QP-11.md")[0]
+    newest_merge = load_history(repo.path, FOLDERS).for_path("procedures/QP-11-renamed.md")[1]
     assert newest_merge.authors == ("Carol Coder",) and newest_merge.approved_by == ("Sam Second", "Dan Director")
+
+
+def test_the_log_parsed_in_pieces_as_git_writes_it_is_the_log_parsed_whole(repo: Repo) -> None:
+    for n in range(1, 6):
+        repo.write(f"procedures/QP-0{n}.md", doc(f"QP-0{n}", "1", f"Text {n}, é ü 漢字."))
+        repo.commit(f"Add QP-0{n}", "--trailer", "Approved-by: Helen Carter <helen@example.com>")
+    repo.git("mv", "procedures/QP-01.md", "procedures/QP-01-moved.md")
+    repo.commit("Move QP-01")
+    from qms.history.git import open_repo
+    git_repo = open_repo(repo.path)
+    args = history_module.log_args(git_repo.pathspecs(FOLDERS))
+    whole = git_repo.run(*args)
+    for size in (5, 64, len(whole)):
+        pieces = [whole[i:i + size] for i in range(0, len(whole), size)]
+        assert list(history_module.parse_log_pieces(pieces)) == history_module.parse_log(whole)
+    assert list(history_module.parse_log_pieces(git_repo.stream(*args))) == history_module.parse_log(whole)
+    with pytest.raises(QMSError, match="git log failed"):
+        list(git_repo.stream("log", "no-such-revision"))
 
 
 def test_rename_inside_a_pull_request_is_followed_through_the_merge(repo: Repo) -> None:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import re
 import shutil
 import subprocess
+import tempfile
+import threading
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import IO, Iterator, Sequence
 
 import git
 from git.refs.symbolic import SymbolicReference
@@ -48,6 +51,48 @@ class GitRepo:
                                    code="git-failed")) from None
         except (git.GitCommandNotFound, FileNotFoundError):
             raise QMSError(Problem(self.root.as_posix(), 0, GIT_MISSING, code="git-missing")) from None
+
+    def stream(self, *args: str) -> Iterator[bytes]:
+        """stdout of `git ARGS` in pieces, as git writes them, so a long output is parsed while git still works.
+
+        A thread reads the pipe meanwhile (git never waits for the reader); a failure becomes a QMSError naming
+        the command, raised once the output has been read.
+        """
+        command = [git.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", "-c", "i18n.logOutputEncoding=UTF-8", *args]
+        errors = tempfile.TemporaryFile()
+        try:
+            proc = subprocess.Popen(command, cwd=self.toplevel, stdout=subprocess.PIPE, stderr=errors,
+                                    stdin=subprocess.DEVNULL, env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+        except FileNotFoundError:
+            errors.close()
+            raise QMSError(Problem(self.root.as_posix(), 0, GIT_MISSING, code="git-missing")) from None
+        pieces: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+
+        def read() -> None:
+            assert proc.stdout is not None
+            while piece := proc.stdout.read1(1 << 20):
+                pieces.put(piece)
+            pieces.put(b"")
+
+        reader = threading.Thread(target=read, name="git-stream", daemon=True)
+        reader.start()
+        return self._pieces(proc, pieces, reader, errors, args[0])
+
+    def _pieces(self, proc: subprocess.Popen, pieces: queue.SimpleQueue, reader: threading.Thread,
+                errors: IO[bytes], name: str) -> Iterator[bytes]:
+        try:
+            while piece := pieces.get():
+                yield piece
+            reader.join()
+            if proc.wait() != 0:
+                errors.seek(0)
+                raise QMSError(Problem(self.root.as_posix(), 0, f"git {name} failed: "
+                                       + errors.read().decode("utf-8", "replace").strip(), code="git-failed"))
+        finally:
+            if proc.poll() is None:  # the reader stopped early: stop git too
+                proc.kill()
+                proc.wait()
+            errors.close()
 
     def try_run(self, *args: str) -> bytes | None:
         """stdout of `git ARGS`, or None when git exits non-zero."""

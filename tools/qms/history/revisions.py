@@ -24,7 +24,7 @@ import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from qms.cache import Cache
 from qms.history.git import GitRepo, open_repo
@@ -181,6 +181,19 @@ def log_args(pathspecs: Sequence[str], rev: str = "HEAD") -> list[str]:
     fmt = _MARK + "%x00" + "%x00".join(_LOG_FIELDS) + "%x00"
     return ["log", "--first-parent", "--diff-merges=first-parent", "-M", "--raw", "--no-abbrev", "-z",
             "--no-show-signature", "--no-color", f"--format={fmt}", rev, "--", *pathspecs]
+
+
+def parse_log_pieces(pieces: Iterable[bytes]) -> Iterator[_Commit]:
+    """`parse_log` of an output that arrives in pieces: each commit is given as soon as the next one starts."""
+    marker = _MARK.encode() + b"\0"
+    pending = b""
+    for piece in pieces:
+        pending += piece
+        cut = pending.rfind(marker)
+        if cut > 0:
+            yield from parse_log(pending[:cut])
+            pending = pending[cut:]
+    yield from parse_log(pending)
 
 
 def parse_log(out: bytes) -> list[_Commit]:
@@ -435,30 +448,58 @@ def build_changes(commits: Sequence[_Commit], brought: dict[str, list[_SideCommi
                   to_root: Callable[[str], str | None]) -> dict[str, tuple[Change, ...]]:
     """Changes per document, keyed by the document's latest path, newest first; renames followed. Every
     change is 'not signed' here: the signatures are judged apart (see judge_signatures)."""
-    chains: dict[str, list[Change]] = {}
-    key_of: dict[str, str] = {}  # path at the point reached (walking back in time) -> chain key
-    empty = _BlobInfo(None, None, "")
+    builder = _ChangeBuilder(brought, blobs, to_root)
     for commit in commits:
+        builder.add(commit)
+    return builder.result()
+
+
+class _ChangeBuilder:
+    """`build_changes` one commit at a time (newest first), so the changes can be made while the log is read.
+
+    `brought` and `blobs` are read when a commit is added: a caller may add to them between commits.
+    """
+
+    _EMPTY = _BlobInfo(None, None, "")
+
+    def __init__(self, brought: dict[str, list[_SideCommit]], blobs: dict[str, _BlobInfo],
+                 to_root: Callable[[str], str | None]):
+        self.brought, self.blobs, self.to_root = brought, blobs, to_root
+        self.chains: dict[str, list[Change]] = {}
+        self.key_of: dict[str, str] = {}  # path at the point reached (walking back in time) -> chain key
+        self.added = 0
+
+    def ready(self, commit: _Commit) -> bool:
+        """True when what `add` needs for this commit is known: what a merge brought, every version's facts."""
+        if len(commit.parents) > 1 and commit.sha not in self.brought:
+            return False
+        return all(b in self.blobs for e in commit.entries if e.path.lower().endswith(MARKDOWN_SUFFIXES)
+                   for b in (e.old_blob, e.new_blob) if b)
+
+    def add(self, commit: _Commit) -> None:
         facts: _CommitFacts | None = None
         when = dt.datetime.fromisoformat(commit.committed)
         for entry in commit.entries:
-            path = to_root(entry.path)
+            path = self.to_root(entry.path)
             if path is None:
                 continue
-            old_path = to_root(entry.old_path) if entry.old_path else None
-            key = key_of.setdefault(path, path)
+            old_path = self.to_root(entry.old_path) if entry.old_path else None
+            key = self.key_of.setdefault(path, path)
             if entry.status == "R":
-                del key_of[path]
+                del self.key_of[path]
                 if old_path is None:  # moved in from outside the project: its past is not ours
                     entry = FileChange("A", entry.path, None, None, entry.new_blob)
                 else:
-                    key_of[old_path] = key
-            facts = facts or commit_facts(commit, brought.get(commit.sha, ()))
-            new = blobs.get(entry.new_blob or "", empty)
-            old = blobs.get(entry.old_blob or "", empty)
+                    self.key_of[old_path] = key
+            facts = facts or commit_facts(commit, self.brought.get(commit.sha, ()))
+            new = self.blobs.get(entry.new_blob or "", self._EMPTY)
+            old = self.blobs.get(entry.old_blob or "", self._EMPTY)
             change = _change(commit, facts, when, entry, path, old_path, old, new)
-            chains.setdefault(key, []).append(change)
-    return {key: tuple(chain) for key, chain in chains.items()}
+            self.chains.setdefault(key, []).append(change)
+        self.added += 1
+
+    def result(self) -> dict[str, tuple[Change, ...]]:
+        return {key: tuple(chain) for key, chain in self.chains.items()}
 
 
 def _change(commit: _Commit, facts: _CommitFacts, when: dt.datetime, entry: FileChange, path: str,
@@ -723,21 +764,22 @@ def _compute(repo: GitRepo, folders: tuple[str, ...], head: str, cache: Cache, p
     args = log_args(repo.pathspecs(folders))
     if repo.version() < (2, 31):  # before --diff-merges, -m with --first-parent diffs against the first parent
         args[args.index("--diff-merges=first-parent")] = "-m"
-    log = pool.submit(repo.run, *args)  # the long part: what is cached is read meanwhile
+    log = repo.stream(*args)  # the long part: what is cached is read, and the log parsed, while git writes it
     started()
     remote = pool.submit(repo.remote_url)
     cached = cache.get_many(OBJECTS_CACHE, None, "", _object_from_json)
-    commits = parse_log(log.result())
-    brought: dict[str, list[_SideCommit]] = {}
-    for commit in commits:
-        sides = cached.get(f"brought:{commit.sha}")
-        if len(commit.parents) > 1 and isinstance(sides, list):
-            brought[commit.sha] = sides
+    brought = {name[8:]: sides for name, sides in cached.items() if name.startswith("brought:") and isinstance(sides, list)}
+    blobs = {sha: info for sha, info in cached.items() if isinstance(info, _BlobInfo)}
+    builder = _ChangeBuilder(brought, blobs, repo.to_root)
+    commits: list[_Commit] = []
+    for commit in parse_log_pieces(log):
+        commits.append(commit)
+        if builder.added == len(commits) - 1 and builder.ready(commit):
+            builder.add(commit)  # while git still writes the log; from the first commit not ready on, after it
     # the side branches of the merges not cached are read while the objects are
     side = pool.submit(side_commits, repo, commits, head, frozenset(brought))
     wanted = sorted({b for c in commits for e in c.entries if e.path.lower().endswith(MARKDOWN_SUFFIXES)
                      for b in (e.old_blob, e.new_blob) if b})
-    blobs = {sha: info for sha in wanted if isinstance(info := cached.get(sha), _BlobInfo)}
     kinds = {c.sha: kind for c in commits if isinstance(kind := cached.get(c.sha), str)}
     objects = repo.read_blobs([*(sha for sha in wanted if sha not in blobs),
                                *(c.sha for c in commits if c.sha not in kinds)])
@@ -754,8 +796,9 @@ def _compute(repo: GitRepo, folders: tuple[str, ...], head: str, cache: Cache, p
         brought[sha] = sides
         cache.put(OBJECTS_CACHE, f"brought:{sha}", "",
                   ["brought", [[s.sha, list(s.parents), s.author, [list(t) for t in s.trailers]] for s in sides]])
-    changes = build_changes(commits, brought, blobs, repo.to_root)
-    return _Read(changes, tuple(c.sha for c in commits), remote.result(), signed)
+    for commit in commits[builder.added:]:
+        builder.add(commit)
+    return _Read(builder.result(), tuple(c.sha for c in commits), remote.result(), signed)
 
 
 def _brought_from_json(value: list) -> list[_SideCommit]:
