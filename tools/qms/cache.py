@@ -4,6 +4,8 @@ One SQLite file per project holds every cached result, by namespace:
 
 - `history`: the revision history of the controlled folders, per HEAD;
 - `signatures`: the verdict of git (gpg, ssh) on each signed commit, per keyring;
+- `objects`: what the history needs from each git object, by its id (a version's revision, id and content
+  digest; whether a commit is signed; what a merge brought from its side branch);
 - `front-matter` and `records`: the parsed and schema-checked front matter of each document and each
   record, per content and schema;
 - `redlines`: what each change did (changed fields and the word-by-word redline), per pair of versions.

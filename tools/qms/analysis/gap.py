@@ -76,7 +76,8 @@ class Assessment:
 
     def as_json(self) -> dict:
         return {"status": self.status, "practice": self.practice, "evidence": self.evidence, "action": self.action,
-                "owner": self.owner, "target": jsondata(self.target), "closed": jsondata(self.closed), "closure": self.closure}
+                "owner": self.owner, "target": jsondata(self.target), "closed": jsondata(self.closed),
+                "closure": self.closure}
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,8 @@ def load_assessment(project: Project) -> tuple[AssessmentFile | None, list[Probl
             target=as_date(raw.get("target")), closed=as_date(raw.get("closed")), closure=_text(raw.get("closure")),
             line=line,
         )
-    result = AssessmentFile(display, str(data["assessed_by"]), as_date(data.get("date")), entries, as_date(data.get("updated")))
+    result = AssessmentFile(display, str(data["assessed_by"]), as_date(data.get("date")), entries,
+                            as_date(data.get("updated")))
     return result, problems
 
 

@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     project = load_project(settings)
     unknown = [d for d in args.document if d not in project.documents]
     if unknown:
-        raise QMSError([Problem(settings.rel(settings.config_file), 0, f"no controlled document '{d}'", code="unknown-document")
+        raise QMSError([Problem(settings.rel(settings.config_file), 0, f"no controlled document '{d}'",
+                                code="unknown-document")
                         for d in unknown])
     out: Path = (args.output or site / "pdf").resolve()
     printed = clock.today(args.date)
