@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from qms.cache import cache_dir
+from qms.cache import cache_file
 from qms.history import revisions as history_module
 from qms.history.git import web_url
 from qms.history.revisions import front_matter_keys, load_history
@@ -165,6 +165,52 @@ def test_merged_pull_request_is_one_change_with_title_authors_and_approvers(repo
     assert history.order == (merge, first.commit)
 
 
+def test_a_new_head_read_with_what_the_cache_knows_equals_a_read_without_it(repo: Repo) -> None:
+    """Versions, commits and what each merge brought are cached by object id: a new HEAD reads only the new ones,
+    and the result is the same as reading everything again."""
+    def pull_request(number: int, revision: str, author: str, reviewer: str) -> None:
+        repo.git("checkout", "-q", "-b", f"pr-{number}")
+        repo.write("procedures/QP-11.md", doc("QP-11", revision, f"Interval {number}."))
+        repo.commit(f"Interval {number}", "--trailer", f"Reviewed-by: {reviewer} <r@example.com>", author=author)
+        repo.git("checkout", "-q", "main")
+        repo.merge(f"pr-{number}", f"Merge pull request #{number} from org/pr-{number}\n\nInterval {number}",
+                   author="Dan Director")
+
+    repo.write("procedures/QP-11.md", doc("QP-11", "1"))
+    repo.commit("Add QP-11")
+    pull_request(1, "2", "Bob Builder", "Rita Reviewer")
+    load_history(repo.path, FOLDERS)  # fills the cache
+    pull_request(2, "3", "Carol Coder", "Sam Second")
+    repo.write("procedures/QP-12.md", doc("QP-12", "1"))
+    repo.commit("Add QP-12")
+    load_history(repo.path, FOLDERS)
+    repo.git("mv", "procedures/QP-11.md", "procedures/QP-11-renamed.md")
+    repo.commit("Rename QP-11")
+    history_module.clear_cache()
+
+    assert load_history(repo.path, FOLDERS).changes == load_history(repo.path, FOLDERS, use_cache=False).changes
+    newest_merge = load_history(repo.path, FOLDERS).for_path("procedures/QP-11-renamed.md")[1]
+    assert newest_merge.authors == ("Carol Coder",) and newest_merge.approved_by == ("Sam Second", "Dan Director")
+
+
+def test_the_log_parsed_in_pieces_as_git_writes_it_is_the_log_parsed_whole(repo: Repo) -> None:
+    for n in range(1, 6):
+        repo.write(f"procedures/QP-0{n}.md", doc(f"QP-0{n}", "1", f"Text {n}, é ü 漢字."))
+        repo.commit(f"Add QP-0{n}", "--trailer", "Approved-by: Helen Carter <helen@example.com>")
+    repo.git("mv", "procedures/QP-01.md", "procedures/QP-01-moved.md")
+    repo.commit("Move QP-01")
+    from qms.history.git import open_repo
+    git_repo = open_repo(repo.path)
+    args = history_module.log_args(git_repo.pathspecs(FOLDERS))
+    whole = git_repo.run(*args)
+    for size in (5, 64, len(whole)):
+        pieces = [whole[i:i + size] for i in range(0, len(whole), size)]
+        assert list(history_module.parse_log_pieces(pieces)) == history_module.parse_log(whole)
+    assert list(history_module.parse_log_pieces(git_repo.stream(*args))) == history_module.parse_log(whole)
+    with pytest.raises(QMSError, match="git log failed"):
+        list(git_repo.stream("log", "no-such-revision"))
+
+
 def test_rename_inside_a_pull_request_is_followed_through_the_merge(repo: Repo) -> None:
     repo.write("procedures/QP-08-draft-name.md", doc("QP-08", "1", "Purchasing controls for approved suppliers. " * 4))
     repo.commit("Add QP-08")
@@ -282,8 +328,9 @@ def test_history_is_cached_by_head(repo: Repo, monkeypatch: pytest.MonkeyPatch) 
     repo.write("procedures/QP-01.md", doc("QP-01", "1"))
     repo.commit("Add")
     first = load_history(repo.path, FOLDERS)
-    assert list(cache_dir(repo.path).glob("history-*.json"))
-    assert not (repo.path / ".qms-cache").exists()  # caches never live in the work tree
+    assert cache_file(repo.path).is_file()
+    assert not cache_file(repo.path).is_relative_to(repo.path)  # caches never live in the work tree
+    assert not (repo.path / ".qms-cache").exists()
 
     def fail(*_args: object) -> None:
         raise AssertionError("recomputed although HEAD did not move")

@@ -6,7 +6,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
 from conftest import mkdocs_build, page, run
 
 QP = "procedures/QP-01-control-of-documented-information.md"
@@ -126,56 +125,3 @@ def test_build_writes_nothing_into_the_repository_but_the_site(new_project: Path
     assert run(["qms", "check"], cwd=repo).returncode == 0
     after = set(p.relative_to(repo) for p in repo.rglob("*") if ".git" not in p.parts and "site" not in p.parts)
     assert after - before == set()
-
-
-def _two_revisions(repo: Path) -> None:
-    commit_all(repo, "Import the quality manual", "2026-01-05T09:00:00")
-    bump(repo, "1", "2", "\n4. Obsolete copies are removed from the shop floor within one working day.\n")
-    commit_all(repo, "QP-01: remove obsolete copies within a day", "2026-02-10T09:00:00")
-
-
-def test_prefetch_on_a_second_processor_fills_the_caches_the_build_reads(
-        new_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from qms.cache import DiskCache
-    from qms.render.redline import change_details
-    from qms.history.revisions import clear_cache, load_history
-    from qms.render.changes import compare_key
-    from qms.site import prefetch
-
-    repo = new_project
-    _two_revisions(repo)
-    monkeypatch.setenv("QMS_CACHE_DIR", str(tmp_path / "cache"))
-    clear_cache()
-    if prefetch.can_start():  # the way a build starts it: a forked child process
-        started = prefetch.start(repo, ["docs", "procedures"], 10)
-        assert started is not None
-        started.wait()
-        assert started.process.exitcode == 0
-    else:
-        prefetch.fill_caches(repo, ["docs", "procedures"], 10)
-    history = load_history(repo, ["docs", "procedures"])
-    changes = history.for_path(QP)
-    assert len(changes) == 2
-    texts = history.texts([b for c in changes for b in (c.blob, c.previous_blob) if b])
-    cache = DiskCache(repo, "compare")
-    for change in changes:  # every redline the build needs is there, and is the one it would compute
-        cached = cache.get(compare_key(change))
-        expected = change_details(texts.get(change.previous_blob or "") or "", texts[change.blob], change.status)
-        assert cached == expected
-    cache.save()
-
-
-def test_the_site_is_the_same_with_or_without_the_prefetch(new_project: Path, tmp_path: Path):
-    repo = new_project
-    _two_revisions(repo)
-    sites = {}
-    for prefetching in ("1", "0"):
-        site = tmp_path / f"site-{prefetching}"
-        result = run(["mkdocs", "build", "--strict", "-d", str(site)], cwd=repo,
-                     env={"QMS_PREFETCH": prefetching, "QMS_CACHE_DIR": str(tmp_path / f"cache-{prefetching}")})
-        assert result.returncode == 0, result.output
-        sites[prefetching] = site
-    compare = sorted(p.relative_to(sites["1"]) for p in (sites["1"] / "changes").rglob("*.html"))
-    assert len(compare) == 4  # the audit trail, two revisions of QP-01, the first of QM-01
-    for rel in [*compare, Path("procedures") / Path(QP).stem / "index.html"]:
-        assert (sites["1"] / rel).read_text() == (sites["0"] / rel).read_text(), rel

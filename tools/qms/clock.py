@@ -23,7 +23,23 @@ def parse_day(text: str, where: str = ENV) -> dt.date:
     try:
         return dt.date.fromisoformat(str(text).strip())
     except ValueError:
-        raise QMSError(Problem(where, 0, f"{text!r} is not a date: use YYYY-MM-DD, e.g. 2027-03-01")) from None
+        raise QMSError(Problem(where, 0, f"{text!r} is not a date: use YYYY-MM-DD, e.g. 2027-03-01",
+                               code="bad-date")) from None
+
+
+def as_date(value: object) -> dt.date | None:
+    """A date from a date or from 'YYYY-MM-DD' text (as front matter and records hold dates); None for
+    anything else (no value, another format, a day that does not exist)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
 
 
 def today(as_of: dt.date | None = None) -> dt.date:
@@ -34,6 +50,12 @@ def today(as_of: dt.date | None = None) -> dt.date:
     if value:
         return parse_day(value)
     return dt.date.today()
+
+
+def machine_day() -> dt.date:
+    """The machine's own calendar day (UTC), whatever $QMS_TODAY says: for what other programs judge by
+    the real clock, such as whether gpg still accepts a key (see qms.history.git.keyring_fingerprint)."""
+    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def is_fixed() -> bool:

@@ -102,7 +102,8 @@ def find_config(start: Path) -> Path:
             if (folder / name).is_file():
                 return folder / name
     raise QMSError(Problem(str(start), 0, "no mkdocs.yml here or in a parent folder: run this inside a "
-                                          "quality-manual repository, or create one with 'qms init DIR'"))
+                                          "quality-manual repository, or create one with 'qms init DIR'",
+                           code="no-config"))
 
 
 def parse_mkdocs_yml(text: str, name: str) -> dict:
@@ -111,7 +112,8 @@ def parse_mkdocs_yml(text: str, name: str) -> dict:
         data = yaml.load(text, Loader=_TolerantLoader)  # noqa: S506
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        raise QMSError(Problem(name, mark.line + 1 if mark else 0, f"invalid YAML: {exc.problem}")) from None
+        raise QMSError(Problem(name, mark.line + 1 if mark else 0, f"invalid YAML: {exc.problem}",
+                               code="yaml-syntax")) from None
     return data if isinstance(data, dict) else {}
 
 
@@ -226,7 +228,7 @@ def option_problems(config_file: Path, options: dict) -> list[Problem]:
         line = line_of(text, [*entry, *path]) if text and entry else 0
         fix = _fix(error)
         problems.append(Problem(config_file.name, line, (f"qms option {name}: " if name else "qms options: ")
-                                + _reason(error) + (f": {fix}" if fix else "")))
+                                + _reason(error) + (f": {fix}" if fix else ""), code="setting"))
     return sorted(problems)
 
 
@@ -368,7 +370,7 @@ class OldWiring:
         steps = "; ".join(f"({n}) {step}" for n, step in enumerate(self.steps(), 1))
         return Problem(self.config_file.name, self.line,
                        f"this manual is wired to the qms engine the old way ({what}); qms is now a MkDocs plugin. "
-                       f"Run `qms upgrade` to make the change, or by hand: {steps}")
+                       f"Run `qms upgrade` to make the change, or by hand: {steps}", code="old-wiring")
 
 
 def old_wiring(config_file: Path, raw: dict | None = None, text: str | None = None) -> OldWiring:

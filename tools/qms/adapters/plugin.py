@@ -12,7 +12,7 @@ the engine. Each build gets a fresh plugin instance holding its state. Every pro
 impossible raises PluginError, which stops `mkdocs build` with that message and leaves `mkdocs serve` running
 until the file is fixed.
 
-Order of events: on_config validates the options and starts reading the history early; on_pre_build registers the
+Order of events: on_config validates the options; on_pre_build registers the
 link macros with mkdocs-macros; on_files loads the quality system, builds the plan and adds its files; on_nav
 orders and names the navigation; on_page_markdown runs twice per page, before mkdocs-macros (page sandbox, literal
 macro calls) and after it (template errors, a document's control block and revision history).
@@ -80,10 +80,9 @@ class QMSPlugin(BasePlugin):
         self.options: dict = {}
         self.settings: Settings | None = None
         self.today: dt.date | None = None
-        self.early: site_plan.prefetch.Prefetch | None = None
         self.plan: site_plan.Plan | None = None
         self.macros: MacrosPlugin | None = None
-        self.reported: set[tuple[str, str]] = set()  # (path, message) of each problem already logged
+        self.reported: set[tuple[str, str, str]] = set()  # (path, code, message) of each problem already logged
         self.page_errors: list[Problem] = []  # template errors of the page being rendered
         self.mermaid_used = False
 
@@ -112,7 +111,6 @@ class QMSPlugin(BasePlugin):
                               "plugins:, after `- qms`")
         if clock.is_fixed():  # a rebuild "as of" a day: MkDocs' own dates (sitemap) follow it
             os.environ.setdefault("SOURCE_DATE_EPOCH", str(clock.epoch_seconds(self.today)))
-        self.early = site_plan.start_prefetch(self.settings)
         for uri in site_plan.STYLESHEETS:
             if uri not in config.extra_css:
                 config.extra_css.append(uri)
@@ -132,13 +130,12 @@ class QMSPlugin(BasePlugin):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.settings is not None and self.today is not None
-        early, self.early = self.early, None
         try:
-            loaded = site_plan.load(self.settings, self.today, early)
+            loaded = site_plan.load(self.settings, self.today)
         except QMSError as exc:
             raise stop(exc.problems) from None
         self.plan = plan = site_plan.build(loaded, self.today)
-        self.reported = {(p.path, p.message) for p in plan.problems}
+        self.reported = {(p.path, p.code, p.message) for p in plan.problems}
         report(plan.problems)
         for source in plan.sources:
             files.append(File(source.uri, src_dir=str(source.src_dir), dest_dir=config.site_dir,
@@ -176,7 +173,8 @@ class QMSPlugin(BasePlugin):
         first_body_line = _body_line(page.file.abs_src_path)
 
         def failed(exc: BaseException, line: int) -> None:
-            self.page_errors.append(Problem(path, line + first_body_line - 1 if line else 0, describe(exc)))
+            self.page_errors.append(Problem(path, line + first_body_line - 1 if line else 0, describe(exc),
+                                            code="template"))
 
         macros.sandbox(self.macros, failed)
         return resolve_literal_calls(self.plan.linker, markdown, page.file.src_uri, path)
@@ -250,7 +248,7 @@ class QMSPlugin(BasePlugin):
 
     def _report_once(self, problem: Problem) -> None:
         """Log a reference problem found while rendering, unless the checks already reported it."""
-        key = (problem.path, problem.message)
+        key = (problem.path, problem.code, problem.message)
         if key not in self.reported:
             self.reported.add(key)
             report([problem])

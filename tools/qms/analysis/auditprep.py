@@ -16,6 +16,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
+from qms.clock import as_date
+from qms.jsondata import jsondata
 from qms.model.catalogue import Clause
 from qms.model.documents import Document
 from qms.problems import Problem, QMSError
@@ -52,13 +54,6 @@ class Entry:
     path: str = ""
 
 
-def _date(value: object) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
 def entries(project: Project, type_id: str) -> list[Entry]:
     """The valid records of one type as public data, newest first (undated last), then by id."""
     rtype = project.record_types.get(type_id)
@@ -73,7 +68,7 @@ def _entries(rtype: RecordType, records: Iterable[Record]) -> list[Entry]:
     out = []
     for record in records:
         data = public_view(rtype, record)
-        out.append(Entry(record.id, rtype.id, data, _date(data.get(rtype.date_field)) if rtype.date_field else None,
+        out.append(Entry(record.id, rtype.id, data, as_date(data.get(rtype.date_field)) if rtype.date_field else None,
                          record.path))
     return sorted(out, key=lambda e: (e.date or dt.date.min, e.id), reverse=True)
 
@@ -104,10 +99,7 @@ class Finding:
         """A nonconformity is open until its corrective action is closed."""
         return self.is_nonconformity and self.action_status != "closed"
 
-    def as_json(self) -> dict:
-        return {"report": self.report, "date": _iso(self.date), "id": self.id, "severity": self.severity,
-                "clause": self.clause, "description": self.description,
-                "corrective_action": self.corrective_action, "action_status": self.action_status, "open": self.is_open}
+    JSON_EXTRA = {"open": "is_open"}  # see qms.jsondata
 
 
 @dataclass(frozen=True)
@@ -131,19 +123,6 @@ class CorrectiveAction:
 
     def overdue(self, as_of: dt.date) -> bool:
         return self.is_open and self.due is not None and self.due < as_of
-
-    def as_json(self, as_of: dt.date | None = None) -> dict:
-        out = {"id": self.id, "opened": _iso(self.opened), "due": _iso(self.due), "closed": _iso(self.closed),
-               "status": self.status, "source": self.source, "source_record": self.source_record,
-               "nonconformity": self.nonconformity, "clauses": list(self.clauses),
-               "effectiveness_verified": self.effectiveness_verified}
-        if as_of is not None:
-            out["overdue"] = self.overdue(as_of)
-        return out
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
 
 
 def findings(project: Project) -> list[Finding]:
@@ -190,7 +169,7 @@ def corrective_actions(project: Project) -> list[CorrectiveAction]:
         if source_type and source_type not in (AUDIT_REPORT, CORRECTIVE_ACTION) and source_type in record_types:
             clauses.update(record_types[source_type].clauses)
         out.append(CorrectiveAction(
-            id=entry.id, opened=entry.date, due=_date(data.get("due")), closed=_date(data.get("closed")),
+            id=entry.id, opened=entry.date, due=as_date(data.get("due")), closed=as_date(data.get("closed")),
             status=str(data.get("status", "")), source=str(data.get("source", "")),
             source_record=source if isinstance(source, str) else None,
             nonconformity=" ".join(str(data.get("nonconformity", "")).split()),
@@ -248,10 +227,6 @@ class PastAudit:
     summary: str
     findings: int
 
-    def as_json(self) -> dict:
-        return {"id": self.id, "date": _iso(self.date), "process": self.process, "summary": self.summary,
-                "findings": self.findings}
-
 
 @dataclass(frozen=True)
 class Checklist:
@@ -277,10 +252,10 @@ class Checklist:
             "clauses": [{"id": c.id, "title": c.title, "label": None if c.title else c.label} for c in self.clauses],
             "documents": [d.as_json() for d in self.documents],
             "records": [r.as_json() for r in self.records],
-            "open_findings": [f.as_json() for f in self.open_findings],
-            "recent_observations": [f.as_json() for f in self.recent_observations],
-            "corrective_actions": [c.as_json(self.as_of) for c in self.corrective_actions],
-            "past_audits": [a.as_json() for a in self.past_audits],
+            "open_findings": jsondata(self.open_findings),
+            "recent_observations": jsondata(self.recent_observations),
+            "corrective_actions": [{**jsondata(c), "overdue": c.overdue(self.as_of)} for c in self.corrective_actions],
+            "past_audits": jsondata(self.past_audits),
         }
 
 
@@ -290,7 +265,8 @@ def clause_scope(project: Project, clause_id: str) -> tuple[Clause, list[Clause]
     if clause is None:
         hint = project.standard.suggest(clause_id)
         raise QMSError(Problem("--clause", 0, f"unknown clause '{clause_id}' of {project.standard.short}"
-                                              + (f" (did you mean {' or '.join(repr(h) for h in hint)}?)" if hint else "")))
+                                              + (f" (did you mean {' or '.join(repr(h) for h in hint)}?)" if hint else ""),
+                               code="unknown-clause"))
     return clause, [c for c in project.standard.clauses if c.id == clause.id or c.id.startswith(clause.id + ".")]
 
 
@@ -311,14 +287,16 @@ def checklist(project: Project, *, as_of: dt.date, clause_id: str | None = None,
 
             hint = difflib.get_close_matches(process_id, list(project.documents), n=3, cutoff=0.6)
             raise QMSError(Problem("--process", 0, f"unknown document id '{process_id}'"
-                                                   + (f" (did you mean {' or '.join(repr(h) for h in hint)}?)" if hint else "")))
+                                                   + (f" (did you mean {' or '.join(repr(h) for h in hint)}?)" if hint else ""),
+                                   code="unknown-document"))
         clauses = [c for c in (project.find_clause(x) for x in process.clauses) if c is not None]
         scope = f"process {process.id} {process.title}"
     elif clause_id:
         clause, clauses = clause_scope(project, clause_id)
         scope = f"clause {clause.id} {clause.title or f'{clause.label} (label ours)'}"
     else:
-        raise QMSError(Problem("qms audit-checklist", 0, "name a clause (--clause 8.7) or a process (--process QP-13)"))
+        raise QMSError(Problem("qms audit-checklist", 0, "name a clause (--clause 8.7) or a process (--process QP-13)",
+                               code="usage"))
     ids = {c.id for c in clauses}
     # Record types kept for a clause above the scope (but below the top level) are in scope too.
     ancestors = {".".join(c.id.split(".")[:n]) for c in clauses for n in range(2, c.id.count(".") + 1)}
@@ -379,6 +357,6 @@ def _records(project: Project, ids: set[str], ancestors: set[str], process: Docu
         if type_id not in wanted and not any(_in_scope(c, ids, ancestors) for c in rtype.clauses):
             continue
         dated = [e for e in entries(project, type_id) if e.date is None or e.date <= as_of]
-        sample = tuple((e.id, _iso(e.date)) for e in dated[:sample_size])
+        sample = tuple((e.id, jsondata(e.date)) for e in dated[:sample_size])
         out.append(RecordSample(type_id, rtype.title, rtype.clauses, len(dated), sample))
     return tuple(out)

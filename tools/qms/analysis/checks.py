@@ -22,20 +22,22 @@ def reference_problem(project: Project, kind: str, value: str, path: str, line: 
     if kind == "term":
         if project.vocabulary.lookup(value) is None:
             return Problem(path, line, f"unknown term '{value}'{_did_you_mean(project.vocabulary.suggest(value))}: "
-                                       f"use an {project.vocabulary.name} term name or its plural (see the glossary)")
+                                       f"use an {project.vocabulary.name} term name or its plural (see the glossary)",
+                           code="unknown-term")
     elif kind == "clause":
         if project.find_clause(value) is None:
             return Problem(path, line, f"unknown clause '{value}'{_did_you_mean(project.standard.suggest(value))}: "
-                                       f"use a numbered clause of {project.standard.short}")
+                                       f"use a numbered clause of {project.standard.short}", code="unknown-clause")
     elif kind == "doc":
         if value not in project.documents:
             return Problem(path, line, f"unknown document id '{value}'{_did_you_mean(_close(value, project.documents))}: "
-                                       "use the id from a document's front matter")
+                                       "use the id from a document's front matter", code="unknown-document")
     elif kind == "record_type":
         if project.record_set is not None and value not in project.record_types:
             return Problem(path, line, f"unknown record type '{value}'"
                                        f"{_did_you_mean(_close(value, project.record_types))}: "
-                                       f"add records_schema/{value}.schema.yaml or use an existing type")
+                                       f"add records_schema/{value}.schema.yaml or use an existing type",
+                           code="unknown-record-type")
     return None
 
 
@@ -63,31 +65,37 @@ def check_document(project: Project, doc: Document) -> list[Problem]:
     if roles and doc.owner not in roles:
         problems.append(Problem(doc.path, doc.line_of("owner"),
                                 f"owner: unknown role '{doc.owner}'{_did_you_mean(_close(doc.owner, roles))}: "
-                                f"use a role id from {project.settings.rel(project.settings.organization_file)}"))
+                                f"use a role id from {project.settings.rel(project.settings.organization_file)}",
+                                code="unknown-role"))
     for cid in doc.clauses:
         if project.find_clause(cid) is None:
             problems.append(Problem(doc.path, doc.line_of("clauses"),
-                                    f"clauses: unknown clause '{cid}'{_did_you_mean(project.standard.suggest(cid))}"))
+                                    f"clauses: unknown clause '{cid}'{_did_you_mean(project.standard.suggest(cid))}",
+                                    code="unknown-clause"))
     for rid in doc.related:
         if rid not in project.documents:
             problems.append(Problem(doc.path, doc.line_of("related"),
-                                    f"related: unknown document id '{rid}'{_did_you_mean(_close(rid, project.documents))}"))
+                                    f"related: unknown document id '{rid}'{_did_you_mean(_close(rid, project.documents))}",
+                                    code="unknown-document"))
         elif rid == doc.id:
-            problems.append(Problem(doc.path, doc.line_of("related"), "related: a document cannot relate to itself"))
+            problems.append(Problem(doc.path, doc.line_of("related"), "related: a document cannot relate to itself",
+                                    code="self-reference"))
     if project.record_set is not None:
         for rtype in doc.records:
             if rtype not in project.record_types:
                 problems.append(Problem(doc.path, doc.line_of("records"),
                                         f"records: unknown record type '{rtype}'"
-                                        f"{_did_you_mean(_close(rtype, project.record_types))}"))
+                                        f"{_did_you_mean(_close(rtype, project.record_types))}",
+                                        code="unknown-record-type"))
     for task in doc.tasks:
         if roles and task.role not in roles:
             problems.append(Problem(doc.path, doc.line_of("tasks"),
-                                    f"tasks: unknown role '{task.role}'{_did_you_mean(_close(task.role, roles))}"))
+                                    f"tasks: unknown role '{task.role}'{_did_you_mean(_close(task.role, roles))}",
+                                    code="unknown-role"))
     for na in doc.not_applicable:
         if project.find_clause(na.clause) is None:
             problems.append(Problem(doc.path, doc.line_of("not_applicable"),
-                                    f"not_applicable: unknown clause '{na.clause}'"))
+                                    f"not_applicable: unknown clause '{na.clause}'", code="unknown-clause"))
     return problems
 
 

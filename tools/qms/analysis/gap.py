@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 from qms import package
+from qms.clock import as_date
+from qms.jsondata import jsondata
 from qms.model import yamlio
 from qms.model.catalogue import Clause, RequiredInformation, Standard
 from qms.model.documents import Document
@@ -74,7 +76,8 @@ class Assessment:
 
     def as_json(self) -> dict:
         return {"status": self.status, "practice": self.practice, "evidence": self.evidence, "action": self.action,
-                "owner": self.owner, "target": _iso(self.target), "closed": _iso(self.closed), "closure": self.closure}
+                "owner": self.owner, "target": jsondata(self.target), "closed": jsondata(self.closed),
+                "closure": self.closure}
 
 
 @dataclass(frozen=True)
@@ -88,17 +91,6 @@ class AssessmentFile:
     updated: dt.date | None = None
 
 
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-def _date(value: object) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
 def assessment_schema(project: Project) -> Schema:
     """The project's records_schema/gap-assessment.schema.yaml, else the one shipped with qms."""
     path = project.settings.schema_dir / ASSESSMENT_SCHEMA
@@ -106,7 +98,7 @@ def assessment_schema(project: Project) -> Schema:
         path = package.INIT_TEMPLATE / "records_schema" / ASSESSMENT_SCHEMA
     if not path.exists():
         raise QMSError(Problem(project.settings.rel(project.settings.schema_dir / ASSESSMENT_SCHEMA), 0,
-                               f"missing: {ASSESSMENT_FILE} is validated against this schema"))
+                               f"missing: {ASSESSMENT_FILE} is validated against this schema", code="missing-file"))
     return load_schema(path, project.settings.rel(path))
 
 
@@ -119,13 +111,14 @@ def load_assessment(project: Project) -> tuple[AssessmentFile | None, list[Probl
     try:
         text = yamlio.read_text(path)
     except UnicodeDecodeError as exc:
-        return None, [Problem(display, 0, f"not UTF-8 text ({exc.reason}): save the file as UTF-8")]
+        return None, [Problem(display, 0, f"not UTF-8 text ({exc.reason}): save the file as UTF-8", code="not-utf8")]
     try:
         data = yamlio.load(text)
     except yamlio.YAMLSyntaxProblem as exc:
-        return None, [Problem(display, exc.line, exc.message)]
+        return None, [Problem(display, exc.line, exc.message, code=exc.code)]
     if not isinstance(data, dict):
-        return None, [Problem(display, 1, "the gap assessment must be a YAML mapping with assessed_by, date and clauses")]
+        return None, [Problem(display, 1, "the gap assessment must be a YAML mapping with assessed_by, date and clauses",
+                              code="not-a-mapping")]
     try:
         schema = assessment_schema(project)
     except QMSError as exc:
@@ -142,24 +135,26 @@ def load_assessment(project: Project) -> tuple[AssessmentFile | None, list[Probl
             hint = project.standard.suggest(str(raw["clause"]))
             problems.append(Problem(display, yamlio.line_of(text, ["clauses", i, "clause"]),
                                     f"clauses[{i}].clause: unknown clause '{raw['clause']}' of {project.standard.short}"
-                                    + (f" (did you mean {' or '.join(repr(h) for h in hint)}?)" if hint else "")))
+                                    + (f" (did you mean {' or '.join(repr(h) for h in hint)}?)" if hint else ""),
+                                    code="unknown-clause"))
             continue
         if clause.id in entries:
             problems.append(Problem(display, yamlio.line_of(text, ["clauses", i, "clause"]),
                                     f"clauses[{i}].clause: clause {clause.id} is assessed twice (first on line "
-                                    f"{entries[clause.id].line})"))
+                                    f"{entries[clause.id].line})", code="duplicate-assessment"))
             continue
         owner = raw.get("owner")
         if owner and roles and owner not in roles:
             problems.append(Problem(display, yamlio.line_of(text, ["clauses", i, "owner"]),
-                                    f"clauses[{i}].owner: unknown role '{owner}'"))
+                                    f"clauses[{i}].owner: unknown role '{owner}'", code="unknown-role"))
         entries[clause.id] = Assessment(
             clause=clause.id, practice=" ".join(str(raw["practice"]).split()), status=raw.get("status"),
             evidence=_text(raw.get("evidence")), action=_text(raw.get("action")), owner=owner,
-            target=_date(raw.get("target")), closed=_date(raw.get("closed")), closure=_text(raw.get("closure")),
+            target=as_date(raw.get("target")), closed=as_date(raw.get("closed")), closure=_text(raw.get("closure")),
             line=line,
         )
-    result = AssessmentFile(display, str(data["assessed_by"]), _date(data.get("date")), entries, _date(data.get("updated")))
+    result = AssessmentFile(display, str(data["assessed_by"]), as_date(data.get("date")), entries,
+                            as_date(data.get("updated")))
     return result, problems
 
 
@@ -425,8 +420,8 @@ def to_csv(analysis: GapAnalysis) -> str:
         writer.writerow([row.clause.id, row.clause.title or "", "" if row.clause.title else row.clause.label or "",
                          row.status, "; ".join(d.id for d in row.documents), info,
                          "; ".join(row.reasons), na, a.practice if a else "", (a.evidence or "") if a else "",
-                         (a.action or "") if a else "", (a.owner or "") if a else "", _iso(a.target) or "" if a else "",
-                         _iso(a.closed) or "" if a else ""])
+                         (a.action or "") if a else "", (a.owner or "") if a else "", jsondata(a.target) or "" if a else "",
+                         jsondata(a.closed) or "" if a else ""])
     return out.getvalue()
 
 

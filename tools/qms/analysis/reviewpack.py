@@ -31,6 +31,8 @@ from qms.analysis.auditprep import (
     entries,
     findings,
 )
+from qms.clock import as_date
+from qms.jsondata import jsondata
 
 if TYPE_CHECKING:  # pragma: no cover
     from qms.model.project import Project
@@ -95,17 +97,6 @@ class Period:
         return f"{self.start.isoformat()}..{self.end.isoformat()}"
 
 
-def _date(value: object) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
 def _text(value: object) -> str:
     return " ".join(str(value or "").split())
 
@@ -127,10 +118,6 @@ class ReviewAction:
     done: dt.date | None
     overdue: bool
 
-    def as_json(self) -> dict:
-        return {"review": self.review, "review_date": _iso(self.review_date), "what": self.what, "owner": self.owner,
-                "due": _iso(self.due), "status": self.status, "done": _iso(self.done), "overdue": self.overdue}
-
 
 @dataclass(frozen=True)
 class AuditResults:
@@ -147,11 +134,11 @@ class AuditResults:
 
     def as_json(self) -> dict:
         return {"planned": self.planned, "planned_total": sum(self.planned.values()),
-                "reports": [{"id": r.id, "date": _iso(r.date), "process": r.data.get("process"),
+                "reports": [{"id": r.id, "date": jsondata(r.date), "process": r.data.get("process"),
                              "clauses": list(r.data.get("clauses") or []), "summary": _text(r.data.get("summary")),
                              "findings": len(r.data.get("findings") or [])} for r in self.reports],
                 "findings_by_severity": self.findings_by_severity,
-                "findings": [f.as_json() for f in self.findings]}
+                "findings": jsondata(self.findings)}
 
 
 @dataclass(frozen=True)
@@ -205,7 +192,7 @@ class CorrectiveActions:
         return {"opened": len(self.opened), "closed": len(self.closed), "open_at_end": len(self.open_at_end),
                 "overdue": len(self.overdue), "effectiveness_verified": self.verified,
                 "by_source": dict(sorted(Counter(c.source for c in self.opened).items())),
-                "open": [c.as_json() for c in self.open_at_end]}
+                "open": jsondata(self.open_at_end)}
 
 
 @dataclass(frozen=True)
@@ -249,10 +236,6 @@ class Satisfaction:
     scale: str
     comment: str = ""
 
-    def as_json(self) -> dict:
-        return {"month": self.month, "source": self.source, "score": self.score, "scale": self.scale,
-                "comment": self.comment}
-
 
 @dataclass(frozen=True)
 class Supplier:
@@ -267,11 +250,6 @@ class Supplier:
     decision: str
     scores: dict[str, float]
 
-    def as_json(self) -> dict:
-        return {"supplier": self.supplier, "supplies": self.supplies, "evaluation": self.evaluation,
-                "date": _iso(self.date), "kind": self.kind, "grade": self.grade, "decision": self.decision,
-                "scores": self.scores}
-
 
 @dataclass(frozen=True)
 class Note:
@@ -281,9 +259,6 @@ class Note:
     date: dt.date | None
     kind: str
     text: str
-
-    def as_json(self) -> dict:
-        return {"source": self.source, "date": _iso(self.date), "kind": self.kind, "text": self.text}
 
 
 @dataclass(frozen=True)
@@ -321,18 +296,18 @@ class ReviewPack:
             "period": {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
             "as_of": self.as_of.isoformat(),
             "previous_actions": {"reviews": [r.id for r in self.reviews], **self.action_counts,
-                                 "actions": [a.as_json() for a in self.actions]},
+                                 "actions": jsondata(self.actions)},
             "audit_results": self.audits.as_json(),
             "nonconformities": self.nonconformities.as_json(),
             "corrective_actions": self.corrective.as_json(),
             "monitoring": {"records": [m.id for m in self.monitoring],
-                           "customer_satisfaction": [s.as_json() for s in self.satisfaction],
+                           "customer_satisfaction": jsondata(self.satisfaction),
                            "analysis": [{"id": m.id, "text": _text(m.data.get("analysis"))}
                                         for m in self.monitoring if m.data.get("analysis")]},
             "quality_objectives": [o.as_json() for o in self.objectives],
-            "external_providers": {"grades": self.grade_counts, "suppliers": [s.as_json() for s in self.suppliers]},
-            "resources": [n.as_json() for n in self.resources],
-            "improvement_opportunities": [n.as_json() for n in self.improvements],
+            "external_providers": {"grades": self.grade_counts, "suppliers": jsondata(self.suppliers)},
+            "resources": jsondata(self.resources),
+            "improvement_opportunities": jsondata(self.improvements),
             "missing_record_types": list(self.missing),
         }
 
@@ -381,9 +356,9 @@ def _review_actions(reviews_all: list[Entry], in_period: list[Entry], period: Pe
             status = str(raw.get("status", "open"))
             if review.id not in chosen and status == "done":
                 continue
-            due = _date(raw.get("due"))
+            due = as_date(raw.get("due"))
             actions.append(ReviewAction(review.id, review.date, _text(raw.get("what")), str(raw.get("owner", "")),
-                                        due, status, _date(raw.get("done")),
+                                        due, status, as_date(raw.get("done")),
                                         status != "done" and due is not None and due < as_of))
     shown = chosen | {a.review for a in actions}
     reviews = sorted((e for e in reviews_all if e.id in shown), key=lambda e: (e.date or dt.date.min, e.id))

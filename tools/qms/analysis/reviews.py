@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from qms.clock import as_date
 from qms.model import yamlio
 from qms.model.documents import Document
 from qms.problems import Problem
@@ -83,16 +84,6 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def parse_date(value: object) -> dt.date | None:
-    """A date from 'YYYY-MM-DD' (or a date); None when it is not one."""
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        return None
-
-
 # ----------------------------------------------------------------------------------------------
 # Where last reviews come from
 
@@ -102,9 +93,9 @@ def front_matter_reviews(documents: Iterable[Document]) -> dict[str, list[LastRe
     out: dict[str, list[LastReview]] = {}
     for doc in documents:
         found = []
-        if (day := parse_date(doc.last_review)) is not None:
+        if (day := as_date(doc.last_review)) is not None:
             found.append(LastReview(day, FROM_FRONT_MATTER, f"last_review: {day.isoformat()}"))
-        if (day := parse_date(doc.effective)) is not None:
+        if (day := as_date(doc.effective)) is not None:
             found.append(LastReview(day, FROM_EFFECTIVE, f"effective: {day.isoformat()}"))
         if found:
             out[doc.id] = found
@@ -121,7 +112,7 @@ def record_reviews(project: Project) -> dict[str, list[LastReview]]:
     out: dict[str, list[LastReview]] = {}
     for record in project.record_set.of_type(REVIEW_RECORD_TYPE) if project.record_set else ():
         data = public_view(rtype, record)
-        day = parse_date(data.get(rtype.date_field or "date"))
+        day = as_date(data.get(rtype.date_field or "date"))
         doc_id = data.get("document")
         if day is not None and isinstance(doc_id, str):
             out.setdefault(doc_id, []).append(LastReview(day, FROM_RECORD, record.id))
@@ -178,7 +169,7 @@ _PRECEDENCE = (GIVEN, FROM_FIRST_COMMIT, FROM_EFFECTIVE, FROM_APPROVED_CHANGE, F
 def _as_review(value: LastReview | dt.date | str | None) -> LastReview | None:
     if value is None or isinstance(value, LastReview):
         return value
-    day = parse_date(value)
+    day = as_date(value)
     return LastReview(day, GIVEN) if day else None
 
 
@@ -233,7 +224,7 @@ def review_problems(project: Project, as_of: dt.date, last_reviews: Mapping[str,
             f"due on {item.due.isoformat()}, {late} day{'s' if late != 1 else ''} ago (review every "
             f"{doc.review_interval_months} months): review it, then issue a new revision or record the review "
             f"with 'qms review-done {doc.id}'",
-            severity))
+            severity, code="review-overdue"))
     return problems
 
 
@@ -266,11 +257,11 @@ def review_done_problem(doc: Document, day: dt.date, today: dt.date) -> Problem 
     if doc.status != "effective":
         return Problem(doc.path, doc.line_of("status"),
                        f"{doc.id} is {doc.status}: only an effective document is reviewed (a draft is approved "
-                       "with a new revision)")
+                       "with a new revision)", code="not-effective")
     if day > today:
-        return Problem(doc.path, 0, f"review date {day.isoformat()} is in the future")
-    current = parse_date(doc.last_review)
+        return Problem(doc.path, 0, f"review date {day.isoformat()} is in the future", code="future-date")
+    current = as_date(doc.last_review)
     if current is not None and current > day:
         return Problem(doc.path, doc.line_of("last_review"),
-                       f"{doc.id} already records a later review ({current.isoformat()})")
+                       f"{doc.id} already records a later review ({current.isoformat()})", code="later-review")
     return None

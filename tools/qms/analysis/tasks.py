@@ -216,7 +216,8 @@ def scheduled_tasks(documents: Iterable[Document]) -> tuple[list[ScheduledTask],
                 schedule = schedule_for(task.frequency, task.day)
             except DayError as exc:
                 problems.append(Problem(doc.path, doc.line_of("tasks"),
-                                        f"tasks[{i}].day: {exc}; the task is shown on the default day", "warning"))
+                                        f"tasks[{i}].day: {exc}; the task is shown on the default day", "warning",
+                                        code="task-day"))
                 schedule = schedule_for(task.frequency, None)
             out.append(ScheduledTask(task, doc, schedule))
     return sorted(out, key=task_order), problems

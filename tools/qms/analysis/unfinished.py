@@ -58,7 +58,8 @@ class Unfinished:
     advice: str
 
     def problem(self, path: str, severity: str = "warning") -> Problem:
-        return Problem(path, self.line, f"unfinished text ({self.kind}): '{self.text}': {self.advice}", severity)
+        return Problem(path, self.line, f"unfinished text ({self.kind}): '{self.text}': {self.advice}", severity,
+                       code="unfinished-text")
 
 
 def load_rules(path: Path = DEFAULT_RULES, display: str | None = None) -> Rules:
@@ -68,20 +69,24 @@ def load_rules(path: Path = DEFAULT_RULES, display: str | None = None) -> Rules:
 
 @lru_cache(maxsize=8)
 def _load_rules(path: Path, display: str) -> Rules:
+    """Kept in memory: the rules are the package's own file (it cannot change while the engine runs), and
+    they are asked for once per page checked (about 17 ms each time otherwise)."""
     text = yamlio.read_text(path)
     try:
         data = yamlio.load(text) or {}
     except yamlio.YAMLSyntaxProblem as exc:
-        raise QMSError(Problem(display, exc.line, exc.message)) from None
+        raise QMSError(Problem(display, exc.line, exc.message, code=exc.code)) from None
     patterns = []
     for i, raw in enumerate(data.get("patterns") or []):
         where = yamlio.line_of(text, ["patterns", i])
         if not isinstance(raw, dict) or not raw.get("name") or not raw.get("regex"):
-            raise QMSError(Problem(display, where, f"patterns[{i}]: each pattern needs a name and a regex"))
+            raise QMSError(Problem(display, where, f"patterns[{i}]: each pattern needs a name and a regex",
+                                   code="invalid-rules"))
         try:
             regex = re.compile(str(raw["regex"]), re.I)
         except re.error as exc:
-            raise QMSError(Problem(display, where, f"patterns[{i}].regex: not a regular expression ({exc})")) from None
+            raise QMSError(Problem(display, where, f"patterns[{i}].regex: not a regular expression ({exc})",
+                                   code="invalid-rules")) from None
         patterns.append(Pattern(str(raw["name"]), regex, str(raw.get("advice") or "finish the text")))
     return Rules(tuple(patterns), bool(data.get("empty_sections", True)), int(data.get("min_words", 15)))
 

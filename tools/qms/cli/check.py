@@ -10,7 +10,7 @@ from qms import clock
 from qms.cli.options import date_arg
 from qms.config import load_settings
 from qms.history.pullrequest import base_problems
-from qms.problems import errors, sort_problems, summary
+from qms.problems import errors, problems_json, sort_problems, summary
 from qms.site import plan
 
 
@@ -23,14 +23,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", type=date_arg, metavar="DATE",
                    help="judge what is overdue or due on DATE (default: today)")
     p.add_argument("--warnings-as-errors", action="store_true", help="exit 1 on warnings too")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text: one 'path:line: message' per problem (default); json: every problem with its "
+                        "path, line, severity, code and message, and counts by code")
     p.add_argument("paths", nargs="*", help="only report problems in these files (e.g. the staged ones)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config_file)
-    early = plan.start_prefetch(settings, with_comparisons=False)  # the history, meanwhile
-    loaded = plan.load(settings, clock.today(args.as_of), early)  # the same load as the site's
+    loaded = plan.load(settings, clock.today(args.as_of))  # the same load as the site's
     problems = list(loaded.problems)
     if args.base:
         problems += base_problems(loaded.project, args.base)
@@ -38,8 +40,11 @@ def run(args: argparse.Namespace) -> int:
         wanted = {settings.rel(Path(p).resolve()) for p in args.paths}
         problems = [p for p in problems if p.path in wanted]
     problems = sort_problems(problems)
-    for problem in problems:
-        print(problem)
+    if args.format == "json":
+        sys.stdout.write(problems_json(problems))
+    else:
+        for problem in problems:
+            print(problem)
     sys.stdout.flush()
     print(summary(problems), file=sys.stderr)
     failing = problems if args.warnings_as_errors else errors(problems)

@@ -56,7 +56,7 @@ def _emit(text: str, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8", newline="")
     except OSError as exc:
-        raise QMSError(Problem(str(output), 0, f"cannot write: {exc.strerror}")) from None
+        raise QMSError(Problem(str(output), 0, f"cannot write: {exc.strerror}", code="cannot-write")) from None
 
 
 def _history(project: Project) -> History:
@@ -80,7 +80,7 @@ def run_history(args: argparse.Namespace) -> int:
             close = difflib.get_close_matches(args.doc_id, known, n=3, cutoff=0.5)
             hint = f": did you mean {', '.join(close)}?" if close else ": 'qms export' lists the documents"
             raise QMSError(Problem(project.settings.rel(project.settings.config_file), 0,
-                                   f"no document with id '{args.doc_id}'{hint}"))
+                                   f"no document with id '{args.doc_id}'{hint}", code="unknown-document"))
         changes, title = history.for_path(path), f"{args.doc_id} (withdrawn)"
     draft = history.uncommitted(path) and doc is not None
     if draft and args.format != "md":
@@ -96,7 +96,8 @@ def run_audit_trail(args: argparse.Namespace) -> int:
     """Print every change to a controlled document in a period, with its flags."""
     settings = load_settings(args.config_file)
     if args.since and args.until and args.since > args.until:
-        raise QMSError(Problem("audit-trail", 0, f"--since {args.since} is after --until {args.until}"))
+        raise QMSError(Problem("audit-trail", 0, f"--since {args.since} is after --until {args.until}",
+                               code="usage"))
     history = load_history(settings.root, changecontrol.controlled_folders(settings))
     for problem in history.problems:
         print(problem, file=sys.stderr)

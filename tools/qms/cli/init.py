@@ -32,7 +32,8 @@ def template_files() -> list[Path]:
 def create(directory: Path, company: str, today: dt.date) -> list[Path]:
     """Write the template into `directory`; never overwrite an existing file."""
     if directory.exists() and any(directory.iterdir()):
-        raise QMSError(Problem(str(directory), 0, "folder is not empty: choose a new folder so nothing is overwritten"))
+        raise QMSError(Problem(str(directory), 0, "folder is not empty: choose a new folder so nothing is overwritten",
+                               code="not-empty"))
     written = []
     for rel in template_files():
         target = directory / rel

@@ -45,7 +45,7 @@ def build_site(config_file: Path, site: Path) -> None:
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
         raise QMSError(Problem(config_file.name, 0, "the site does not build (see the messages above): fix them, "
-                                                     "then run 'qms pdf' again"))
+                                                     "then run 'qms pdf' again", code="build-failed"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,11 +55,13 @@ def run(args: argparse.Namespace) -> int:
         build_site(settings.config_file, site)
     if not (site / "index.html").is_file():
         raise QMSError(Problem(str(site), 0, "no built site here (no index.html): build it with "
-                                             "'mkdocs build --strict', or run 'qms pdf' without --site"))
+                                             "'mkdocs build --strict', or run 'qms pdf' without --site",
+                               code="no-site"))
     project = load_project(settings)
     unknown = [d for d in args.document if d not in project.documents]
     if unknown:
-        raise QMSError([Problem(settings.rel(settings.config_file), 0, f"no controlled document '{d}'")
+        raise QMSError([Problem(settings.rel(settings.config_file), 0, f"no controlled document '{d}'",
+                                code="unknown-document")
                         for d in unknown])
     out: Path = (args.output or site / "pdf").resolve()
     printed = clock.today(args.date)

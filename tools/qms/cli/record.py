@@ -75,7 +75,7 @@ def _record_type(project: Project, type_id: str) -> RecordType:
     if rtype is None:
         known = ", ".join(sorted(project.record_types)) or "none"
         raise QMSError(Problem(project.settings.rel(project.settings.schema_dir), 0,
-                               f"unknown record type '{type_id}' (known types: {known})"))
+                               f"unknown record type '{type_id}' (known types: {known})", code="unknown-record-type"))
     return rtype
 
 
@@ -102,15 +102,17 @@ def create_record(project: Project, type_id: str, record_id: str | None, today: 
         record_id = next_id(rtype, set(known), today)
         if record_id is None:
             raise QMSError(Problem(schema_file, 0, f"{type_id} ids are chosen by hand: give one with --id "
-                                                   f"(pattern {rtype.id_pattern})"))
+                                                   f"(pattern {rtype.id_pattern})", code="usage"))
     if not re.match(rtype.id_pattern, record_id):
         raise QMSError(Problem(schema_file, 0, f"--id: '{record_id}' is not a {type_id} id: "
-                                               f"{rtype.field_description('id') or rtype.id_pattern}"))
+                                               f"{rtype.field_description('id') or rtype.id_pattern}",
+                               code="bad-id"))
     if record_id in known:
-        raise QMSError(Problem(schema_file, 0, f"--id: '{record_id}' is already used by a {known[record_id]} record"))
+        raise QMSError(Problem(schema_file, 0, f"--id: '{record_id}' is already used by a {known[record_id]} record",
+                               code="duplicate-id"))
     path = project.settings.records_dir / type_id / f"{record_id}.yaml"
     if path.exists():
-        raise QMSError(Problem(project.settings.rel(path), 0, "already exists: nothing written"))
+        raise QMSError(Problem(project.settings.rel(path), 0, "already exists: nothing written", code="exists"))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(new_record_text(project, rtype, record_id, today), encoding="utf-8")
     return path
@@ -214,7 +216,7 @@ def parse_field(field: str) -> list[str | int]:
         match = _PATH_PART.match(part)
         if not match:
             raise QMSError(Problem("<command line>", 0, f"'{field}' is not a field name such as status, "
-                                                         "change.reason or actions[1].status"))
+                                                         "change.reason or actions[1].status", code="usage"))
         path.append(match.group("name"))
         path += [int(i) for i in re.findall(r"\[(\d+)\]", match.group("index"))]
     return path
@@ -258,7 +260,8 @@ def find_record(project: Project, record_id: str) -> Record:
         if record.id == record_id:
             return record
     raise QMSError(Problem(project.settings.rel(project.settings.records_dir), 0,
-                           f"no record '{record_id}': the id is the file name under records/<type>/"))
+                           f"no record '{record_id}': the id is the file name under records/<type>/",
+                           code="unknown-record"))
 
 
 def set_fields(project: Project, record_id: str, assignments: list[str]) -> tuple[Path, list[str]]:
@@ -273,26 +276,27 @@ def set_fields(project: Project, record_id: str, assignments: list[str]) -> tupl
     for assignment in assignments:
         field, sep, raw = assignment.partition("=")
         if not sep:
-            raise QMSError(Problem(record.path, 0, f"'{assignment}' is not FIELD=VALUE"))
+            raise QMSError(Problem(record.path, 0, f"'{assignment}' is not FIELD=VALUE", code="usage"))
         fpath = parse_field(field.strip())
         schema = rtype.field_schema(_field_path(fpath))
         if schema is None:
             raise QMSError(Problem(record.path, 0, f"{field}: not a field of {rtype.id} records "
-                                                    f"(fields: {', '.join(rtype.properties)})"))
+                                                    f"(fields: {', '.join(rtype.properties)})", code="unknown-field"))
         changes.append((fpath, coerce(schema, raw)))
     with path.open(encoding="utf-8", newline="") as stream:
         text = stream.read()
     try:
         new_text = yamlio.set_values(text, changes)
     except (KeyError, IndexError, TypeError) as exc:
-        raise QMSError(Problem(record.path, 0, f"cannot set {exc}: a containing field or list item is missing")) from None
+        raise QMSError(Problem(record.path, 0, f"cannot set {exc}: a containing field or list item is missing",
+                               code="missing-field")) from None
     if new_text == text:
         return path, []
     updated, problems = check_record_text(rtype, new_text, record.path, path.stem)
     if updated is not None and not problems:
         problems = reference_problems(project, rtype, updated, project.record_set.known_ids())
     if problems:
-        raise QMSError([*problems, Problem(record.path, 0, "not changed: the result would be invalid")])
+        raise QMSError([*problems, Problem(record.path, 0, "not changed: the result would be invalid", code="not-changed")])
     with path.open("w", encoding="utf-8", newline="") as stream:
         stream.write(new_text)
     return path, [field.partition("=")[0].strip() for field in assignments]

@@ -101,7 +101,7 @@ def _emit(data: str | bytes, output: Path | None) -> None:
         else:
             output.write_text(data, encoding="utf-8")
     except OSError as exc:
-        raise QMSError(Problem(str(output), 0, f"cannot write: {exc.strerror}")) from None
+        raise QMSError(Problem(str(output), 0, f"cannot write: {exc.strerror}", code="cannot-write")) from None
 
 
 def _json(data: object) -> str:
@@ -173,7 +173,8 @@ def run_review_done(args: argparse.Namespace) -> int:
 
         hint = difflib.get_close_matches(args.document, list(project.documents), n=3, cutoff=0.6)
         raise QMSError(Problem(args.document, 0, f"unknown document id '{args.document}'"
-                                                 + (f" (did you mean {' or '.join(repr(h) for h in hint)}?)" if hint else "")))
+                                                 + (f" (did you mean {' or '.join(repr(h) for h in hint)}?)" if hint else ""),
+                               code="unknown-document"))
     today = clock.today()
     when = args.date or today
     problem = reviews.review_done_problem(doc, when, today)
@@ -197,7 +198,8 @@ def run_tasks(args: argparse.Namespace) -> int:
         roles = project.organization.roles
         if roles and args.role not in roles and args.role not in {t.role for t in items}:
             raise QMSError(Problem("--role", 0, f"unknown role '{args.role}': use a role id from "
-                                                f"{project.settings.rel(project.settings.organization_file)}"))
+                                                f"{project.settings.rel(project.settings.organization_file)}",
+                                   code="unknown-role"))
         items = [t for t in items if t.role == args.role]
     start = args.start or clock.today()
     if args.format == "ics":

@@ -23,6 +23,7 @@ from qms.history.revisions import (
     History,
     latest_id,
 )
+from qms.jsondata import jsondata
 from qms.problems import Problem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,7 +49,8 @@ STATUS_TEXT = {"A": "added", "M": "modified", "R": "moved", "D": "withdrawn"}
 
 
 def flags_for(change: Change) -> tuple[str, ...]:
-    """The change-control flags a change raises, in the order of FLAGS."""
+    """The change-control flags a change raises, in the order of FLAGS (`unsigned`: no good signature, see
+    revisions.SIGNATURE_TEXT for what each other verdict means)."""
     flags = []
     if change.status in ("M", "R") and change.content_changed and not change.revision_bumped:
         flags.append(NO_REVISION_BUMP)
@@ -85,11 +87,12 @@ def _judge_one(change: Change, policy: Policy, path: str) -> list[Problem]:
     for flag in flags_for(change):
         text = FLAG_TEXT[flag]
         if flag == UNSIGNED and change.signature != "N":
-            text = f"commit signature is not valid ({change.signature_text})"
+            text = f"commit signature does not count ({change.signature_text}; git %G? {change.signature})"
         if flag == NO_REVISION_BUMP:
             text += f" (revision stays {change.revision})"
         where = f"{change.short} on {change.date}, '{change.summary}'"
-        problems.append(Problem(path, 0, f"{flag}: {text} in {where}", "error" if flag in policy.errors else "warning"))
+        problems.append(Problem(path, 0, f"{flag}: {text} in {where}", "error" if flag in policy.errors else "warning",
+                                code=flag))
     return problems
 
 
@@ -99,11 +102,11 @@ def summarize(problems: list[Problem], where: str) -> list[Problem]:
     counts: dict[str, int] = {}
     for p in problems:
         if p.severity != "error":
-            flag = p.message.split(":", 1)[0]
-            counts[flag] = counts.get(flag, 0) + 1
+            counts[p.code] = counts.get(p.code, 0) + 1
     for flag, n in counts.items():
         kept.append(Problem(where, 0, f"{flag}: {n} change{'s' if n != 1 else ''} to controlled documents: "
-                                      f"{FLAG_TEXT.get(flag, flag)} (list them with: qms audit-trail)", "warning"))
+                                      f"{FLAG_TEXT.get(flag, flag)} (list them with: qms audit-trail)", "warning",
+                            code=flag))
     return kept
 
 
@@ -201,14 +204,10 @@ def format_history(changes: Sequence[Change], fmt: str, history: History | None 
 
 def format_audit(rows: Sequence[AuditRow], fmt: str) -> str:
     """The audit trail as JSON (a list of rows) or CSV (Markdown: qms.render.changelog)."""
-    data = [_row_dict(r) for r in rows]
+    data = jsondata(list(rows))
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return csv_text(AUDIT_COLUMNS, data)
-
-
-def _row_dict(row: AuditRow) -> dict:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in row.__dict__.items()}
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:

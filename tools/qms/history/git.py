@@ -6,17 +6,27 @@ Every git process the engine starts goes through `GitRepo`, so the options that 
 
 from __future__ import annotations
 
+import hashlib
 import os
+import queue
 import re
+import shutil
 import subprocess
+import tempfile
+import threading
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import IO, Iterator, Sequence
 
 import git
+from git.refs.symbolic import SymbolicReference
 
+from qms import clock
 from qms.problems import Problem, QMSError
 
 GIT_MISSING = "git is not installed or not on PATH: install git to read the revision history"
+# What gpg (and gpgsm) read in their home folder to judge a signature: keyrings, trust, configuration.
+GNUPG_FILES = ("pubring.kbx", "pubring.gpg", "public-keys.d/pubring.db", "trustdb.gpg", "trustlist.txt",
+               "gpg.conf", "gpgsm.conf", "common.conf")
 
 
 
@@ -37,9 +47,52 @@ class GitRepo:
             return self.repo.git.execute(command, stdout_as_string=False, strip_newline_in_stdout=False,
                                          env={"GIT_OPTIONAL_LOCKS": "0"})
         except git.GitCommandError as exc:
-            raise QMSError(Problem(self.root.as_posix(), 0, f"git {args[0]} failed: {_stderr(exc)}")) from None
+            raise QMSError(Problem(self.root.as_posix(), 0, f"git {args[0]} failed: {_stderr(exc)}",
+                                   code="git-failed")) from None
         except (git.GitCommandNotFound, FileNotFoundError):
-            raise QMSError(Problem(self.root.as_posix(), 0, GIT_MISSING)) from None
+            raise QMSError(Problem(self.root.as_posix(), 0, GIT_MISSING, code="git-missing")) from None
+
+    def stream(self, *args: str) -> Iterator[bytes]:
+        """stdout of `git ARGS` in pieces, as git writes them, so a long output is parsed while git still works.
+
+        A thread reads the pipe meanwhile (git never waits for the reader); a failure becomes a QMSError naming
+        the command, raised once the output has been read.
+        """
+        command = [git.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", "-c", "i18n.logOutputEncoding=UTF-8", *args]
+        errors = tempfile.TemporaryFile()
+        try:
+            proc = subprocess.Popen(command, cwd=self.toplevel, stdout=subprocess.PIPE, stderr=errors,
+                                    stdin=subprocess.DEVNULL, env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+        except FileNotFoundError:
+            errors.close()
+            raise QMSError(Problem(self.root.as_posix(), 0, GIT_MISSING, code="git-missing")) from None
+        pieces: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+
+        def read() -> None:
+            assert proc.stdout is not None
+            while piece := proc.stdout.read1(1 << 20):
+                pieces.put(piece)
+            pieces.put(b"")
+
+        reader = threading.Thread(target=read, name="git-stream", daemon=True)
+        reader.start()
+        return self._pieces(proc, pieces, reader, errors, args[0])
+
+    def _pieces(self, proc: subprocess.Popen, pieces: queue.SimpleQueue, reader: threading.Thread,
+                errors: IO[bytes], name: str) -> Iterator[bytes]:
+        try:
+            while piece := pieces.get():
+                yield piece
+            reader.join()
+            if proc.wait() != 0:
+                errors.seek(0)
+                raise QMSError(Problem(self.root.as_posix(), 0, f"git {name} failed: "
+                                       + errors.read().decode("utf-8", "replace").strip(), code="git-failed"))
+        finally:
+            if proc.poll() is None:  # the reader stopped early: stop git too
+                proc.kill()
+                proc.wait()
+            errors.close()
 
     def try_run(self, *args: str) -> bytes | None:
         """stdout of `git ARGS`, or None when git exits non-zero."""
@@ -50,18 +103,20 @@ class GitRepo:
 
     def head(self) -> str | None:
         """The commit HEAD points at; None in a repository without commits."""
-        try:  # read from .git by GitPython: no process to start on a `mkdocs serve` rebuild
-            return self.repo.head.commit.hexsha
+        try:  # read from .git (refs, packed-refs) by GitPython: no process to start
+            return SymbolicReference.dereference_recursive(self.repo, "HEAD")
         except (ValueError, TypeError, OSError, git.GitError):
             pass
         out = self.try_run("rev-parse", "--verify", "-q", "HEAD^{commit}")
         return out.decode().strip() if out else None
 
     def is_shallow(self) -> bool:
-        out = self.try_run("rev-parse", "--is-shallow-repository")
-        if out is not None:
-            return out.decode().strip() == "true"
-        return (Path(self.repo.git_dir) / "shallow").exists()
+        """True in a shallow clone: git's own test, a `shallow` file in the repository (no process started)."""
+        return (Path(self.repo.common_dir) / "shallow").exists()
+
+    def version(self) -> tuple[int, ...]:
+        """The version of git, e.g. (2, 39, 5) (asked once per process by GitPython)."""
+        return tuple(int(part) for part in self.repo.git.version_info if isinstance(part, int))
 
     def pathspecs(self, folders: Sequence[str]) -> list[str]:
         """Folders relative to the project root as literal pathspecs from the top of the work tree."""
@@ -85,10 +140,10 @@ class GitRepo:
             proc = subprocess.run(command, cwd=self.toplevel, input=request, capture_output=True, check=False,
                                   env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
         except FileNotFoundError:
-            raise QMSError(Problem(self.root.as_posix(), 0, GIT_MISSING)) from None
+            raise QMSError(Problem(self.root.as_posix(), 0, GIT_MISSING, code="git-missing")) from None
         if proc.returncode != 0:
             raise QMSError(Problem(self.root.as_posix(), 0, f"git {args[0]} failed: "
-                                   + proc.stderr.decode("utf-8", "replace").strip()))
+                                   + proc.stderr.decode("utf-8", "replace").strip(), code="git-failed"))
         return proc.stdout
 
     def read_blobs(self, refs: Sequence[str]) -> dict[str, bytes | None]:
@@ -99,16 +154,56 @@ class GitRepo:
         return dict(zip(refs, _parse_batch(out, len(refs))))
 
     def signatures(self, commits: Sequence[str]) -> dict[str, str]:
-        """The %G? letter of each commit, checked with one `git log --no-walk --stdin`."""
+        """The %G? letter of each commit, checked with one `git log --no-walk --stdin` (gpg or ssh-keygen
+        runs once per signed commit: the costly part of a cold history)."""
         if not commits:
             return {}
         out = self.run_with_input(["log", "--no-walk=unsorted", "--stdin", "--no-show-signature", "--format=%H %G?"],
                                   commits)
         return dict(line.split(" ", 1) for line in out.decode("ascii", "replace").splitlines() if " " in line)
 
+    def keyring_fingerprint(self) -> str:
+        """A digest of everything that decides git's verdict on a signature here, so a verdict is reused
+        only while it would come out the same.
+
+        It covers git's `gpg.*` settings (gpg.format, gpg.program and the per-format programs,
+        gpg.minTrustLevel, gpg.ssh.allowedSignersFile, gpg.ssh.revocationFile), the files they name, the
+        programs' identity, gpg's keyrings, trust database and configuration in $GNUPGHOME (else
+        ~/.gnupg), and the machine's calendar day: a key can expire, or its signatures, overnight.
+        """
+        out = self.try_run("config", "-z", "--get-regexp", r"^gpg\.") or b""
+        settings = dict(item.split("\n", 1) if "\n" in item else (item, "")
+                        for item in out.decode("utf-8", "replace").split("\0") if item)
+        digest = hashlib.blake2b(out, digest_size=16)
+        home = Path(os.environ.get("GNUPGHOME") or Path.home() / ".gnupg")
+        files = [home / name for name in GNUPG_FILES]
+        files += [self._config_path(settings[key]) for key in ("gpg.ssh.allowedsignersfile", "gpg.ssh.revocationfile")
+                  if settings.get(key)]
+        for path in files:
+            digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + _file_digest(path))
+        for key in ("gpg.program", "gpg.openpgp.program", "gpg.x509.program", "gpg.ssh.program"):
+            program = settings.get(key) or ("gpg" if key == "gpg.program" else "")
+            where = shutil.which(program) if program else None
+            stat = os.stat(where) if where else None
+            digest.update(f"{key}={where}:{stat.st_size if stat else ''}:{stat.st_mtime_ns if stat else ''}\0".encode())
+        digest.update(clock.machine_day().isoformat().encode())
+        return digest.hexdigest()
+
+    def _config_path(self, value: str) -> Path:
+        path = Path(os.path.expanduser(value))
+        return path if path.is_absolute() else self.toplevel / path
+
     def remote_url(self) -> str | None:
         out = self.try_run("config", "--get", "remote.origin.url")
         return web_url(out.decode("utf-8", "replace").strip()) if out else None
+
+
+def _file_digest(path: Path) -> bytes:
+    """A digest of a file's bytes; a fixed value when it does not exist or cannot be read."""
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+    except OSError:
+        return b"-"
 
 
 def _stderr(exc: git.GitCommandError) -> str:
@@ -141,7 +236,7 @@ def open_repo(root: Path) -> GitRepo | None:
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return None
     except git.GitCommandNotFound:  # pragma: no cover - depends on the machine
-        raise QMSError(Problem(root.as_posix(), 0, GIT_MISSING)) from None
+        raise QMSError(Problem(root.as_posix(), 0, GIT_MISSING, code="git-missing")) from None
     if repo.bare or repo.working_tree_dir is None:
         return None
     try:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Sequence
 from qms.history.changecontrol import controlled_folders, csv_text
 from qms.history.git import GitRepo, open_repo
 from qms.history.revisions import FileChange, blob_info, parse_raw
+from qms.jsondata import jsondata
 from qms.model import yamlio
 from qms.problems import Problem, QMSError
 
@@ -35,6 +36,8 @@ class DocChange:
     clauses: tuple[str, ...]  # of the old and the new version
     records: tuple[str, ...]
     line: int = 1  # of the revision key in the working copy
+
+    JSON_EXTRA = ("needs_bump",)  # see qms.jsondata
 
     @property
     def needs_bump(self) -> bool:
@@ -67,7 +70,8 @@ def resolve_base(repo: GitRepo, base_rev: str) -> str:
     if not out:
         hint = " (this is a shallow clone: run 'git fetch --unshallow')" if repo.is_shallow() else ""
         raise QMSError(Problem(repo.root.as_posix(), 0, f"unknown revision '{base_rev}': fetch it first "
-                                                        f"(e.g. git fetch origin {base_rev}){hint}"))
+                                                        f"(e.g. git fetch origin {base_rev}){hint}",
+                               code="unknown-revision"))
     return out.decode().strip()
 
 
@@ -76,9 +80,10 @@ def changes_since(root: Path, base_rev: str, project: "Project") -> list[DocChan
     repo = open_repo(root)
     if repo is None:
         raise QMSError(Problem(root.as_posix(), 0, f"--base {base_rev}: not a git repository, so there is nothing "
-                                                   "to compare with"))
+                                                   "to compare with", code="not-a-repository"))
     if repo.head() is None:
-        raise QMSError(Problem(root.as_posix(), 0, f"--base {base_rev}: the repository has no commits yet"))
+        raise QMSError(Problem(root.as_posix(), 0, f"--base {base_rev}: the repository has no commits yet",
+                               code="no-commits"))
     base = resolve_base(repo, base_rev)
     folders = controlled_folders(project.settings)
     pathspecs = repo.pathspecs(folders)
@@ -185,14 +190,14 @@ def base_problems(project: "Project", base_rev: str) -> list[Problem]:
         if change.needs_bump:
             problems.append(Problem(change.path, change.line,
                                     f"{change.doc_id}: the content changed since {base_rev} but the revision is "
-                                    f"still {change.old_revision}: raise the revision in the front matter"))
+                                    f"still {change.old_revision}: raise the revision in the front matter",
+                                    code="no-revision-bump"))
     return problems
 
 
 def format_diff(changes: Sequence[DocChange], fmt: str) -> str:
     """What a pull request changes in the controlled documents, as JSON or CSV (Markdown: qms.render.changelog)."""
-    data = [{**c.__dict__, "clauses": list(c.clauses), "records": list(c.records), "needs_bump": c.needs_bump}
-            for c in changes]
+    data = jsondata(list(changes))
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     columns = ("doc_id", "title", "status", "path", "old_path", "old_revision", "new_revision",

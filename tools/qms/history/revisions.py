@@ -1,4 +1,4 @@
-"""Revision history of controlled documents, read from git in one pass and cached by HEAD.
+"""Revision history of controlled documents, read from git in one pass and cached by HEAD (see qms.cache).
 
 One `git log --first-parent -M --raw -z` over the controlled folders gives every change that
 reached the published branch (a merged pull request is one change: its merge commit, diffed
@@ -6,47 +6,58 @@ against the first parent). Renames are followed by walking that log newest to ol
 mapping each new path back to its old one. The revision label at each change is read from the
 document's front matter at that commit with one `git cat-file --batch` process for all blobs.
 When merges are present, one more `git log` over the merged side branches gives the authors
-and the review trailers of the work each pull request brought in.
+and the review trailers of the work each pull request brought in. Signed commits are judged by git
+(`%G?`) once per commit and keyring: the verdicts are cached apart from the history, keyed with a
+fingerprint of what judged them, so a new HEAD costs one gpg run per NEW signed commit only.
 
 Nothing here imports MkDocs: the MkDocs adapter, the CLI and the checks all read a `History`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
-import json
 import logging
-import os
+import operator
 import re
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
-from qms.cache import cache_dir
+from qms.cache import Cache
 from qms.history.git import GitRepo, open_repo
 from qms.model import yamlio
 from qms.problems import Problem, QMSError
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
+HISTORY_CACHE = "history"  # namespaces of qms.cache
+SIGNATURES_CACHE = "signatures"
+OBJECTS_CACHE = "objects"  # what the history needs from each git object (immutable): versions and commits
 
 APPROVAL_TRAILERS = ("approved-by", "reviewed-by")
 CO_AUTHOR_TRAILER = "co-authored-by"
 # Front-matter keys a revision need not be raised for: the label itself, and a review date that
 # records the document was confirmed unchanged.
 REVISION_NEUTRAL_KEYS = ("revision", "last_review")
-# %G? letters: G good, U good but untrusted key, X good but expired, Y good but made by an expired
-# key, E signed but the key is not available here to check, B bad, R made by a revoked key, N none.
-SIGNED_LETTERS = frozenset("GUXYE")
+# %G? letters: G good, U good but by a key of unknown trust, X good but the signature has expired, Y
+# good but made by a key that has expired, R made by a revoked key, E cannot be checked (the key is not
+# in the keyring here), B bad, N none. Only a good signature counts as signed: G, or U for an OpenPGP or
+# X.509 signature (a key in the keyring whose owner nobody certified). For an SSH signature git says U
+# for ANY key that gpg.ssh.allowedSignersFile does not list, which anybody can make: only G counts.
 VERIFIED_LETTERS = frozenset("GU")
+SIGNED_LETTERS = VERIFIED_LETTERS
+SSH_UNKNOWN_KEY = "good signature by an SSH key that gpg.ssh.allowedSignersFile does not list (anybody can make one)"
 SIGNATURE_TEXT = {
-    "G": "good signature", "U": "good signature, untrusted key", "X": "good signature, expired",
-    "Y": "good signature, expired key", "R": "signature by a revoked key", "E": "signed, key not available to check",
-    "B": "bad signature", "N": "not signed",
+    "G": "good signature", "U": "good signature by a key of unknown trust",
+    "X": "signature has expired", "Y": "signature made by a key that has expired",
+    "R": "signature made by a revoked key",
+    "E": "signature cannot be checked: the signer's public key is not in the keyring here",
+    "B": "bad signature: the commit does not match it", "N": "not signed",
 }
+SIGNATURE_LETTERS = frozenset(SIGNATURE_TEXT)
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 UNSHALLOW_HINT = ("this is a shallow clone, so its history is truncated and the revision records would be false: "
@@ -82,7 +93,7 @@ class Change:
     summary: str  # the pull-request title, or the commit subject
     approved_by: tuple[str, ...]
     signature: str  # the %G? letter, see SIGNATURE_TEXT
-    signed: bool
+    signed: bool  # a good signature (see counts_as_signed)
     via_pr: bool
     path: str  # path at that commit, relative to the project root
     old_path: str | None  # the path before, for a rename
@@ -95,6 +106,7 @@ class Change:
     pr: str | None = None  # '#12' (GitHub) or '!12' (GitLab) when known
     blob: str | None = None  # blob id of the new version
     previous_blob: str | None = None
+    signature_kind: str = ""  # 'openpgp', 'x509' or 'ssh' for a signed commit, see signature_kind
 
     @property
     def author(self) -> str:
@@ -103,12 +115,19 @@ class Change:
 
     @property
     def verified(self) -> bool:
-        """True when the signature was checked and is good."""
-        return self.signature in VERIFIED_LETTERS
+        """True when the signature was checked and is good (the same as `signed`)."""
+        return self.signed
 
     @property
     def signature_text(self) -> str:
+        if self.signature == "U" and self.signature_kind == "ssh":
+            return SSH_UNKNOWN_KEY
         return SIGNATURE_TEXT.get(self.signature, f"signature status {self.signature!r}")
+
+
+def counts_as_signed(letter: str, kind: str) -> bool:
+    """True for a good signature: %G? G, or U for an OpenPGP or X.509 signature (see SIGNED_LETTERS)."""
+    return letter == "G" or (letter == "U" and kind != "ssh")
 
 
 @dataclass(frozen=True)
@@ -162,6 +181,19 @@ def log_args(pathspecs: Sequence[str], rev: str = "HEAD") -> list[str]:
     fmt = _MARK + "%x00" + "%x00".join(_LOG_FIELDS) + "%x00"
     return ["log", "--first-parent", "--diff-merges=first-parent", "-M", "--raw", "--no-abbrev", "-z",
             "--no-show-signature", "--no-color", f"--format={fmt}", rev, "--", *pathspecs]
+
+
+def parse_log_pieces(pieces: Iterable[bytes]) -> Iterator[_Commit]:
+    """`parse_log` of an output that arrives in pieces: each commit is given as soon as the next one starts."""
+    marker = _MARK.encode() + b"\0"
+    pending = b""
+    for piece in pieces:
+        pending += piece
+        cut = pending.rfind(marker)
+        if cut > 0:
+            yield from parse_log(pending[:cut])
+            pending = pending[cut:]
+    yield from parse_log(pending)
 
 
 def parse_log(out: bytes) -> list[_Commit]:
@@ -246,13 +278,16 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in items if i))
 
 
-def side_commits(repo: GitRepo, commits: Sequence[_Commit], head: str) -> dict[str, list[_SideCommit]]:
-    """For each first-parent merge, the commits its side branches brought in, oldest first.
+def side_commits(repo: GitRepo, commits: Sequence[_Commit], head: str,
+                 known_merges: frozenset[str] = frozenset()) -> dict[str, list[_SideCommit]]:
+    """For each first-parent merge (but those in `known_merges`), the commits its side branches brought
+    in, oldest first.
 
-    One `git log` over the range since the oldest merge; commits are assigned to the first
-    merge on the first-parent line that makes them reachable.
+    One `git log` over the range since the oldest of those merges; commits are assigned to the first
+    merge on the first-parent line that makes them reachable. What a merge brought is a function of the
+    merge alone (what its side parents reach that its first parent does not), so it can be cached.
     """
-    merges = [c for c in commits if len(c.parents) > 1]
+    merges = [c for c in commits if len(c.parents) > 1 and c.sha not in known_merges]
     if not merges:
         return {}
     fmt = _MARK + "%x00" + "%x00".join(_SIDE_FIELDS) + "%x00"
@@ -410,35 +445,64 @@ def _first_body_line(commit: _Commit) -> str:
 
 
 def build_changes(commits: Sequence[_Commit], brought: dict[str, list[_SideCommit]], blobs: dict[str, _BlobInfo],
-                  signatures: dict[str, str], to_root: Callable[[str], str | None]) -> dict[str, tuple[Change, ...]]:
-    """Changes per document, keyed by the document's latest path, newest first; renames followed."""
-    chains: dict[str, list[Change]] = {}
-    key_of: dict[str, str] = {}  # path at the point reached (walking back in time) -> chain key
-    empty = _BlobInfo(None, None, "")
+                  to_root: Callable[[str], str | None]) -> dict[str, tuple[Change, ...]]:
+    """Changes per document, keyed by the document's latest path, newest first; renames followed. Every
+    change is 'not signed' here: the signatures are judged apart (see judge_signatures)."""
+    builder = _ChangeBuilder(brought, blobs, to_root)
     for commit in commits:
+        builder.add(commit)
+    return builder.result()
+
+
+class _ChangeBuilder:
+    """`build_changes` one commit at a time (newest first), so the changes can be made while the log is read.
+
+    `brought` and `blobs` are read when a commit is added: a caller may add to them between commits.
+    """
+
+    _EMPTY = _BlobInfo(None, None, "")
+
+    def __init__(self, brought: dict[str, list[_SideCommit]], blobs: dict[str, _BlobInfo],
+                 to_root: Callable[[str], str | None]):
+        self.brought, self.blobs, self.to_root = brought, blobs, to_root
+        self.chains: dict[str, list[Change]] = {}
+        self.key_of: dict[str, str] = {}  # path at the point reached (walking back in time) -> chain key
+        self.added = 0
+
+    def ready(self, commit: _Commit) -> bool:
+        """True when what `add` needs for this commit is known: what a merge brought, every version's facts."""
+        if len(commit.parents) > 1 and commit.sha not in self.brought:
+            return False
+        return all(b in self.blobs for e in commit.entries if e.path.lower().endswith(MARKDOWN_SUFFIXES)
+                   for b in (e.old_blob, e.new_blob) if b)
+
+    def add(self, commit: _Commit) -> None:
         facts: _CommitFacts | None = None
         when = dt.datetime.fromisoformat(commit.committed)
         for entry in commit.entries:
-            path = to_root(entry.path)
+            path = self.to_root(entry.path)
             if path is None:
                 continue
-            old_path = to_root(entry.old_path) if entry.old_path else None
-            key = key_of.setdefault(path, path)
+            old_path = self.to_root(entry.old_path) if entry.old_path else None
+            key = self.key_of.setdefault(path, path)
             if entry.status == "R":
-                del key_of[path]
+                del self.key_of[path]
                 if old_path is None:  # moved in from outside the project: its past is not ours
                     entry = FileChange("A", entry.path, None, None, entry.new_blob)
                 else:
-                    key_of[old_path] = key
-            facts = facts or commit_facts(commit, brought.get(commit.sha, ()))
-            new = blobs.get(entry.new_blob or "", empty)
-            old = blobs.get(entry.old_blob or "", empty)
-            change = _change(commit, facts, when, signatures.get(commit.sha, "N"), entry, path, old_path, old, new)
-            chains.setdefault(key, []).append(change)
-    return {key: tuple(chain) for key, chain in chains.items()}
+                    self.key_of[old_path] = key
+            facts = facts or commit_facts(commit, self.brought.get(commit.sha, ()))
+            new = self.blobs.get(entry.new_blob or "", self._EMPTY)
+            old = self.blobs.get(entry.old_blob or "", self._EMPTY)
+            change = _change(commit, facts, when, entry, path, old_path, old, new)
+            self.chains.setdefault(key, []).append(change)
+        self.added += 1
+
+    def result(self) -> dict[str, tuple[Change, ...]]:
+        return {key: tuple(chain) for key, chain in self.chains.items()}
 
 
-def _change(commit: _Commit, facts: _CommitFacts, when: dt.datetime, signature: str, entry: FileChange, path: str,
+def _change(commit: _Commit, facts: _CommitFacts, when: dt.datetime, entry: FileChange, path: str,
             old_path: str | None, old: _BlobInfo, new: _BlobInfo) -> Change:
     status = entry.status
     if status == "A":
@@ -452,7 +516,7 @@ def _change(commit: _Commit, facts: _CommitFacts, when: dt.datetime, signature: 
     return Change(
         commit=commit.sha, short=commit.sha[:8], date=when.date().isoformat(), datetime=when,
         authors=facts.authors, summary=facts.summary, approved_by=facts.approved_by,
-        signature=signature, signed=signature in SIGNED_LETTERS, via_pr=facts.via_pr,
+        signature="N", signed=False, via_pr=facts.via_pr,
         path=path, old_path=old_path if status == "R" else None, status=status,
         revision=None if status == "D" else new.revision, previous_revision=previous,
         doc_id=old.doc_id if status == "D" else new.doc_id,
@@ -478,6 +542,8 @@ class History:
     dirty: frozenset[str] = frozenset()  # paths whose working copy differs from HEAD, or untracked
     problems: tuple[Problem, ...] = ()
     git_prefix: str = ""  # the project root relative to the top of the git work tree ('' or 'sub/dir/')
+    # Texts of versions already read, by blob id (a content address: never stale). Kept because the compare
+    # pages, the redlines and the PDF ask for the same versions again within one build.
     _texts: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -557,9 +623,24 @@ def latest_id(chain: Sequence[Change]) -> str | None:
 
 
 # ----------------------------------------------------------------------------------------------
-# Loading, with a cache by HEAD
+# Loading, with the history cached by HEAD and the signature verdicts by commit and keyring
 
-_MEMORY: dict[tuple, tuple[dict[str, tuple[Change, ...]], list[str], str | None]] = {}
+
+@dataclass(frozen=True)
+class _Read:
+    """What one read of the log gives, before the signatures are judged (what the disk cache holds)."""
+
+    changes: dict[str, tuple[Change, ...]]  # every change with signature 'N'
+    order: tuple[str, ...]
+    remote: str | None
+    signed: dict[str, str]  # commits that carry a signature header, to be judged: sha -> signature_kind
+
+
+# The last history read and its judged changes, for `mkdocs serve` (one HEAD at a time): reading the disk
+# cache again on each rebuild would cost as much as the rest of the rebuild on a long history. Keyed by
+# the slot and HEAD; the judged changes are reused while the keyring fingerprint is the same. The
+# engine's code cannot change within a process.
+_MEMORY: dict[tuple, tuple[_Read, str, dict[str, tuple[Change, ...]]]] = {}
 
 
 def load_history(root: Path, folders: Sequence[str], use_cache: bool = True) -> History:
@@ -567,7 +648,7 @@ def load_history(root: Path, folders: Sequence[str], use_cache: bool = True) -> 
 
     A folder that is not a git work tree, or a repository without commits, gives an empty history
     with a warning (every document counts as uncommitted). A shallow clone raises QMSError: its
-    truncated history would publish false revision records.
+    truncated history would publish false revision records, whatever the cache holds.
     """
     root = root.resolve()
     folders = tuple(f.strip("/") for f in folders)
@@ -575,64 +656,190 @@ def load_history(root: Path, folders: Sequence[str], use_cache: bool = True) -> 
     if repo is None:
         return History(root, folders, None, None, {}, problems=(Problem(
             root.as_posix(), 0, "not a git repository, so there is no revision history yet: every document is "
-                                "shown as a draft (run 'git init' and commit the quality manual)", "warning"),))
+                                "shown as a draft (run 'git init' and commit the quality manual)", "warning",
+            code="not-a-repository"),))
     head = repo.head()
     if head is None:
         return History(root, folders, None, repo.remote_url(), {}, dirty=_dirty(repo, folders), problems=(Problem(
             root.as_posix(), 0, "the repository has no commits yet: every document is shown as a draft until it is "
-                                "committed", "warning"),))
-    key = (str(repo.toplevel), repo.prefix, head, folders, CACHE_VERSION)
-    cached = _MEMORY.get(key) if use_cache else None
-    if cached is None and use_cache:
-        cached = _read_disk_cache(root, key)
-    if cached is None:
-        if repo.is_shallow():  # checked before reading: a cached history was read from a full one
-            raise QMSError(Problem(root.as_posix(), 0, UNSHALLOW_HINT))
-        cached = _compute(repo, folders, head)
+                                "committed", "warning",
+            code="no-commits"),))
+    if repo.is_shallow():
+        raise QMSError(Problem(root.as_posix(), 0, UNSHALLOW_HINT, code="shallow-clone"))
+    slot = (str(repo.toplevel), repo.prefix, folders)
+    remembered = _MEMORY.get((slot, head)) if use_cache else None
+    read = remembered[0] if remembered else None
+    cache: Cache | None = None
+    with ThreadPoolExecutor(max_workers=4) as pool:  # git processes that do not wait for each other
+        meanwhile: dict[str, Future] = {}
+
+        def start_meanwhile() -> None:
+            """The work that waits for nothing, started once the log (when it is read) has been started."""
+            if not meanwhile:
+                meanwhile["dirty"] = pool.submit(_dirty, repo, folders)
+                meanwhile["keyring"] = pool.submit(repo.keyring_fingerprint)  # needed when a commit is signed
+
+        try:
+            if read is None:
+                cache = Cache(root, enabled=use_cache)
+                read = cache.get(HISTORY_CACHE, repr(slot), [head], _read_from_json)
+                if read is None:
+                    read = _compute(repo, folders, head, cache, pool, start_meanwhile)
+                    cache.put(HISTORY_CACHE, repr(slot), [head], _read_to_json(read))
+            start_meanwhile()
+            fingerprint = meanwhile["keyring"].result() if read.signed else ""
+            if remembered is not None and remembered[1] == fingerprint:
+                changes = remembered[2]
+            else:
+                cache = cache or Cache(root, enabled=use_cache)
+                verdicts, fingerprint = judge_signatures(repo, list(read.signed), fingerprint, cache)
+                changes = _with_verdicts(read.changes, verdicts, read.signed)
+        finally:
+            if cache is not None:
+                cache.save()
         if use_cache:
-            _write_disk_cache(root, key, cached)
-    if use_cache:
-        _MEMORY.clear()  # one HEAD at a time is what a build or `mkdocs serve` needs
-        _MEMORY[key] = cached
-    changes, order, remote = cached
-    return History(root, folders, head, remote, changes, tuple(order), dirty=_dirty(repo, folders),
-                   git_prefix=repo.prefix)
+            _MEMORY.clear()
+            _MEMORY[(slot, head)] = (read, fingerprint, changes)
+        return History(root, folders, head, read.remote, changes, read.order, dirty=meanwhile["dirty"].result(),
+                       git_prefix=repo.prefix)
 
 
-_Computed = tuple[dict[str, tuple[Change, ...]], list[str], str | None]  # changes, commit order, remote URL
+def judge_signatures(repo: GitRepo, commits: Sequence[str], fingerprint: str,
+                     cache: Cache) -> tuple[dict[str, str], str]:
+    """The %G? verdict on each signed commit, and the keyring fingerprint they hold for.
+
+    A verdict comes from the cache when this keyring (`fingerprint`, see GitRepo.keyring_fingerprint)
+    already judged the commit, else from git: one `git log --no-walk --stdin` for all the others, then
+    cached. When gpg updates its trust database while it checks (it does on first use, and when a check
+    is due), the keyring is no longer the one that judged the cached verdicts: every commit is judged
+    again, under the new fingerprint.
+    """
+    if not commits:
+        return {}, fingerprint
+    verdicts: dict[str, str] = cache.get_many(SIGNATURES_CACHE, commits, fingerprint, _letter)
+    todo = [sha for sha in commits if sha not in verdicts]
+    if not todo:
+        return verdicts, fingerprint
+    found = repo.signatures(todo)
+    after = repo.keyring_fingerprint()
+    if after != fingerprint and verdicts:
+        found.update(repo.signatures(list(verdicts)))
+        verdicts = {}
+    for sha in commits:
+        if sha in verdicts:
+            continue
+        letter = (found.get(sha) or "N").strip()[:1] or "N"
+        verdicts[sha] = letter if letter in SIGNATURE_LETTERS else "B"
+        cache.put(SIGNATURES_CACHE, sha, after, verdicts[sha])
+    return verdicts, after
 
 
-def _compute(repo: GitRepo, folders: tuple[str, ...], head: str) -> _Computed:
-    """Read the log, the side branches and the blobs: the uncached work of load_history."""
-    pathspecs = repo.pathspecs(folders)
-    try:
-        out = repo.run(*log_args(pathspecs))
-    except QMSError as exc:
-        if "diff-merges" not in str(exc):
-            raise
-        args = log_args(pathspecs)  # git older than 2.31: -m with --first-parent diffs against the first parent
+def _letter(value: object) -> str:
+    if not isinstance(value, str) or value not in SIGNATURE_LETTERS:
+        raise ValueError(f"{value!r} is not a %G? letter")
+    return value
+
+
+def _with_verdicts(changes: dict[str, tuple[Change, ...]], verdicts: dict[str, str],
+                   kinds: dict[str, str]) -> dict[str, tuple[Change, ...]]:
+    """The changes with the signature verdict of their commit (changes of unsigned commits stay as they are)."""
+    if not verdicts:
+        return changes
+
+    def judged(c: Change) -> Change:
+        letter, kind = verdicts.get(c.commit, "N"), kinds.get(c.commit, "")
+        return dataclasses.replace(c, signature=letter, signature_kind=kind, signed=counts_as_signed(letter, kind))
+
+    return {path: tuple(judged(c) if c.commit in verdicts else c for c in chain) for path, chain in changes.items()}
+
+
+def _compute(repo: GitRepo, folders: tuple[str, ...], head: str, cache: Cache, pool: ThreadPoolExecutor,
+             started: Callable[[], None] = lambda: None) -> _Read:
+    """Read the log, the side branches and the objects: the work of load_history for a HEAD not cached.
+
+    What the history needs from each version of a document (its revision, id and content digest) and
+    from each commit (whether and how it is signed) never changes, so it is cached by object id: after
+    a new commit only the new objects are read from git.
+    """
+    args = log_args(repo.pathspecs(folders))
+    if repo.version() < (2, 31):  # before --diff-merges, -m with --first-parent diffs against the first parent
         args[args.index("--diff-merges=first-parent")] = "-m"
-        out = repo.run(*args)
-    commits = parse_log(out)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the side branches are read while the blobs are
-        side = pool.submit(side_commits, repo, commits, head)
-        wanted = sorted({b for c in commits for e in c.entries if e.path.lower().endswith(MARKDOWN_SUFFIXES)
-                         for b in (e.old_blob, e.new_blob) if b})
-        objects = repo.read_blobs([*wanted, *(c.sha for c in commits)])
-        blobs = {sha: blob_info(objects[sha]) for sha in wanted}
-        signed = [c.sha for c in commits if _has_signature(objects[c.sha])]
-        signatures = repo.signatures(signed)
-        brought = side.result()
-    changes = build_changes(commits, brought, blobs, signatures, repo.to_root)
-    return changes, [c.sha for c in commits], repo.remote_url()
+    log = repo.stream(*args)  # the long part: what is cached is read, and the log parsed, while git writes it
+    started()
+    remote = pool.submit(repo.remote_url)
+    cached = cache.get_many(OBJECTS_CACHE, None, "", _object_from_json)
+    brought = {name[8:]: sides for name, sides in cached.items() if name.startswith("brought:") and isinstance(sides, list)}
+    blobs = {sha: info for sha, info in cached.items() if isinstance(info, _BlobInfo)}
+    builder = _ChangeBuilder(brought, blobs, repo.to_root)
+    commits: list[_Commit] = []
+    for commit in parse_log_pieces(log):
+        commits.append(commit)
+        if builder.added == len(commits) - 1 and builder.ready(commit):
+            builder.add(commit)  # while git still writes the log; from the first commit not ready on, after it
+    # the side branches of the merges not cached are read while the objects are
+    side = pool.submit(side_commits, repo, commits, head, frozenset(brought))
+    wanted = sorted({b for c in commits for e in c.entries if e.path.lower().endswith(MARKDOWN_SUFFIXES)
+                     for b in (e.old_blob, e.new_blob) if b})
+    kinds = {c.sha: kind for c in commits if isinstance(kind := cached.get(c.sha), str)}
+    objects = repo.read_blobs([*(sha for sha in wanted if sha not in blobs),
+                               *(c.sha for c in commits if c.sha not in kinds)])
+    for sha in wanted:
+        if sha not in blobs:
+            blobs[sha] = info = blob_info(objects[sha])
+            cache.put(OBJECTS_CACHE, sha, "", ["blob", info.revision, info.doc_id, info.content_key])
+    for commit in commits:
+        if commit.sha not in kinds:
+            kinds[commit.sha] = kind = signature_kind(objects[commit.sha])
+            cache.put(OBJECTS_CACHE, commit.sha, "", ["commit", kind])
+    signed = {sha: kind for sha, kind in kinds.items() if kind}
+    for sha, sides in side.result().items():
+        brought[sha] = sides
+        cache.put(OBJECTS_CACHE, f"brought:{sha}", "",
+                  ["brought", [[s.sha, list(s.parents), s.author, [list(t) for t in s.trailers]] for s in sides]])
+    for commit in commits[builder.added:]:
+        builder.add(commit)
+    return _Read(builder.result(), tuple(c.sha for c in commits), remote.result(), signed)
 
 
-def _has_signature(commit_object: bytes | None) -> bool:
-    """True when a raw commit object carries a signature header (checking it is left to git)."""
+def _brought_from_json(value: list) -> list[_SideCommit]:
+    """The cached side commits of a merge; ValueError when the entry has another shape."""
+    out = []
+    for sha, parents, author, trailers in value:
+        if not (isinstance(sha, str) and isinstance(author, str) and all(isinstance(p, str) for p in parents)):
+            raise ValueError("a side commit of another shape")
+        out.append(_SideCommit(sha, tuple(parents), author, tuple((str(k), str(v)) for k, v in trailers)))
+    return out
+
+
+def _object_from_json(value: list) -> _BlobInfo | str | list[_SideCommit]:
+    """A cached object: the _BlobInfo of a version, the signature kind of a commit ('' unsigned), or what
+    a merge brought (see side_commits)."""
+    if value[0] == "brought" and len(value) == 2:
+        return _brought_from_json(value[1])
+    if value[0] == "blob" and len(value) == 4 and all(v is None or isinstance(v, str) for v in value[1:3]) \
+            and isinstance(value[3], str):
+        return _BlobInfo(value[1], value[2], value[3])
+    if value[0] == "commit" and len(value) == 2 and value[1] in ("", "openpgp", "x509", "ssh"):
+        return value[1]
+    raise ValueError(f"{value!r} is not a cached object")
+
+
+_SIGNATURE_KINDS = ((b"-----BEGIN SSH SIGNATURE-----", "ssh"), (b"-----BEGIN SIGNED MESSAGE-----", "x509"),
+                    (b"-----BEGIN PGP SIGNATURE-----", "openpgp"))
+
+
+def signature_kind(commit_object: bytes | None) -> str:
+    """'openpgp', 'x509' or 'ssh' when a raw commit object carries a signature header ('' when it has
+    none); checking the signature is left to git."""
     if not commit_object:
-        return False
+        return ""
     headers = commit_object.split(b"\n\n", 1)[0]
-    return b"\ngpgsig " in headers or b"\ngpgsig-sha256 " in headers
+    for name in (b"\ngpgsig ", b"\ngpgsig-sha256 "):
+        at = headers.find(name)
+        if at >= 0:
+            value = headers[at + len(name):at + len(name) + 64]
+            return next((kind for marker, kind in _SIGNATURE_KINDS if value.startswith(marker)), "openpgp")
+    return ""
 
 
 def _dirty(repo: GitRepo, folders: Sequence[str]) -> frozenset[str]:
@@ -657,51 +864,54 @@ def _dirty(repo: GitRepo, folders: Sequence[str]) -> frozenset[str]:
     return frozenset(paths)
 
 
-def _cache_file(root: Path, key: tuple) -> Path:
-    digest = hashlib.blake2b(repr((key[0], key[1], key[3])).encode(), digest_size=8).hexdigest()
-    return cache_dir(root) / f"history-{digest}.json"
+_CHANGE_FIELDS = tuple(f.name for f in dataclasses.fields(Change))
 
 
-def _read_disk_cache(root: Path, key: tuple):  # noqa: ANN202
-    path = _cache_file(root, key)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("key") != json.loads(json.dumps(list(key))):
-            return None
-        changes = {p: tuple(_change_from_json(c) for c in chain) for p, chain in data["changes"].items()}
-        return changes, list(data["order"]), data.get("remote")
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+_FIELDS_OF = operator.attrgetter(*_CHANGE_FIELDS)
+_DATETIME_AT = _CHANGE_FIELDS.index("datetime")
 
 
-def _write_disk_cache(root: Path, key: tuple, cached: tuple) -> None:
-    changes, order, remote = cached
-    path = _cache_file(root, key)
-    data = {"key": list(key), "order": order, "remote": remote,
-            "changes": {p: [_change_to_json(c) for c in chain] for p, chain in changes.items()}}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:  # a read-only checkout still builds, only slower
-        log.debug("history cache not written: %s", exc)
+def _read_to_json(read: _Read) -> dict:
+    return {"fields": list(_CHANGE_FIELDS), "order": list(read.order), "remote": read.remote,
+            "signed": dict(read.signed),
+            "changes": {path: [_change_to_row(c) for c in chain] for path, chain in read.changes.items()}}
 
 
-def _change_to_json(change: Change) -> dict:
-    data = asdict(change)
-    data["datetime"] = change.datetime.isoformat()
-    return data
+def _change_to_row(change: Change) -> list:
+    row = list(_FIELDS_OF(change))
+    row[_DATETIME_AT] = change.datetime.isoformat()
+    return row
 
 
-def _change_from_json(data: dict) -> Change:
-    data = dict(data)
-    data["datetime"] = dt.datetime.fromisoformat(data["datetime"])
-    data["authors"] = tuple(data["authors"])
-    data["approved_by"] = tuple(data["approved_by"])
-    return Change(**data)
+def _read_from_json(data: dict) -> _Read:
+    """A cached read back; ValueError (or KeyError, TypeError) when the entry has another shape."""
+    if data["fields"] != list(_CHANGE_FIELDS):
+        raise ValueError("the fields of a change differ")
+    changes = {}
+    for path, chain in data["changes"].items():
+        changes[str(path)] = tuple(_change_from_row(row) for row in chain)
+    order, signed, remote = data["order"], data["signed"], data["remote"]
+    if not all(isinstance(s, str) for s in [*order, *signed, *signed.values()]) or \
+            not isinstance(remote, (str, type(None))):
+        raise ValueError("order, signed or remote: not text")
+    return _Read(changes, tuple(order), remote, dict(signed))
+
+
+_TEXT_FIELDS = ("commit", "short", "date", "summary", "signature", "path", "status", "signature_kind")
+
+
+def _change_from_row(row: list) -> Change:
+    if len(row) != len(_CHANGE_FIELDS):
+        raise ValueError("a change of another length")
+    values = dict(zip(_CHANGE_FIELDS, row))
+    values["datetime"] = dt.datetime.fromisoformat(values["datetime"])
+    values["authors"] = tuple(str(a) for a in values["authors"])
+    values["approved_by"] = tuple(str(a) for a in values["approved_by"])
+    if not all(isinstance(values[f], str) for f in _TEXT_FIELDS) or values["status"] not in "AMRD":
+        raise ValueError("a change with fields of another type")
+    return Change(**values)
 
 
 def clear_cache() -> None:
-    """Forget the in-memory history (the cache files are keyed by HEAD and stay valid)."""
+    """Forget the history kept in memory (the disk cache is keyed by HEAD and stays valid)."""
     _MEMORY.clear()

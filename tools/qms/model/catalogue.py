@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -201,20 +200,19 @@ def find_catalogue(name: str, project_dirs: Iterable[Path] = ()) -> Path:
                 return path
     known = sorted(p.stem for p in PACKAGE_CATALOGUES.glob("*.yaml"))
     raise QMSError(Problem("mkdocs.yml", 0, f"unknown catalogue '{name}': add catalogues/{name}.yaml "
-                                             f"or use one of: {', '.join(known)}"))
+                                             f"or use one of: {', '.join(known)}", code="unknown-catalogue"))
 
 
 def _load_data(path: Path) -> dict:
     try:
         data = yamlio.load(yamlio.read_text(path))
     except yamlio.YAMLSyntaxProblem as exc:
-        raise QMSError(Problem(str(path), exc.line, exc.message)) from None
+        raise QMSError(Problem(str(path), exc.line, exc.message, code=exc.code)) from None
     if not isinstance(data, dict):
-        raise QMSError(Problem(str(path), 1, "a catalogue must be a YAML mapping"))
+        raise QMSError(Problem(str(path), 1, "a catalogue must be a YAML mapping", code="invalid-catalogue"))
     return data
 
 
-@lru_cache(maxsize=16)
 def load_standard(path: Path) -> Standard:
     """Load a standard's catalogue file (see catalogues/iso9001-2015.yaml for the format)."""
     data = _load_data(path)
@@ -237,10 +235,10 @@ def load_standard(path: Path) -> Standard:
             requirements_from=str(meta.get("requirements_from", "1")),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise QMSError(Problem(str(path), 0, f"not a standard catalogue: missing or bad field {exc}")) from None
+        raise QMSError(Problem(str(path), 0, f"not a standard catalogue: missing or bad field {exc}",
+                               code="invalid-catalogue")) from None
 
 
-@lru_cache(maxsize=16)
 def load_vocabulary(path: Path) -> Vocabulary:
     """Load a vocabulary catalogue file (see catalogues/iso9000-2015.yaml for the format)."""
     data = _load_data(path)
@@ -265,4 +263,5 @@ def load_vocabulary(path: Path) -> Vocabulary:
         return Vocabulary(id=str(meta["id"]), name=str(meta["standard"]), year=int(meta["year"]),
                           title=str(meta.get("title", "")), terms=terms, groups=groups)
     except (KeyError, TypeError, ValueError) as exc:
-        raise QMSError(Problem(str(path), 0, f"not a vocabulary catalogue: missing or bad field {exc}")) from None
+        raise QMSError(Problem(str(path), 0, f"not a vocabulary catalogue: missing or bad field {exc}",
+                               code="invalid-catalogue")) from None

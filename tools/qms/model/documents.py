@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from qms.cache import JsonStore
+from qms.cache import Cache
 from qms.model import yamlio
 from qms.model.schema import Schema, validate
-from qms.problems import Problem
+from qms.problems import Problem, problems_from_json, problems_to_json
 
 DOCUMENT_TYPES = ("policy", "manual", "procedure", "work instruction", "form")
 MACRO_KINDS = ("term", "clause", "doc", "record_type")
@@ -127,39 +127,47 @@ def _key_lines(yaml_text: str, offset: int) -> dict[str, int]:
     return lines
 
 
+FRONT_MATTER_CACHE = "front-matter"  # namespace of qms.cache: parsed and validated front matter by path
+
+
 def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlled: bool,
-              cache: JsonStore | None = None) -> tuple[Page | None, list[Problem]]:
+              cache: Cache | None = None) -> tuple[Page | None, list[Problem]]:
     """Read one Markdown file; a file in a controlled folder must carry valid front matter.
 
     Returns the page (None when it cannot be read) and the problems found in it. With a cache, the
-    parsed and validated front matter is reused while its text and the schema are unchanged.
+    parsed and validated front matter is reused while its text, the schema and the engine are unchanged.
     """
     try:
         text = yamlio.read_text(abs_path)
     except UnicodeDecodeError as exc:
-        return None, [Problem(path, 0, f"not UTF-8 text ({exc.reason} at byte {exc.start}): save the file as UTF-8")]
+        return None, [Problem(path, 0, f"not UTF-8 text ({exc.reason} at byte {exc.start}): save the file as UTF-8",
+                              code="not-utf8")]
     fm = yamlio.split_front_matter(text)
     references = find_references(fm.body, path, fm.body_line)
     if not fm.present:
         if controlled:
             return Page(path, src_uri, references), [Problem(
                 path, 1, "no front matter: a controlled document starts with a '---' block holding "
-                         "id, title, type, revision, status, owner, clauses and review_interval")]
+                         "id, title, type, revision, status, owner, clauses and review_interval", code="no-front-matter")]
         return Page(path, src_uri, references), []
     yaml_text = fm.yaml_text or ""
-    key = [hashlib.sha1(yaml_text.encode()).hexdigest(), schema.digest, controlled]
-    hit = cache.get(path, key) if cache is not None else None
-    if isinstance(hit, dict):
-        meta = hit["meta"]
-        problems = [Problem(path, line, message, severity) for line, message, severity in hit["problems"]]
+    lines = _key_lines(yaml_text, 1)
+    key = [hashlib.sha1(yaml_text.encode("utf-8", "surrogatepass")).hexdigest(), schema.digest, controlled]
+
+    def decode(value: dict) -> tuple[Document | None, list[Problem]]:
+        problems = problems_from_json(path, value["problems"])
+        meta = value["meta"]
+        return (None if problems or meta is None else _document(meta, path, src_uri, lines)), problems
+
+    hit = cache.get(FRONT_MATTER_CACHE, path, key, decode) if cache is not None else None
+    if hit is not None:
+        document, problems = hit
     else:
         meta, problems = _front_matter(yaml_text, schema, path, controlled)
+        document = None if problems or meta is None else _document(meta, path, src_uri, lines)
         if cache is not None:
-            cache.put(path, key, {"meta": meta, "problems": [[p.line, p.message, p.severity] for p in problems]})
-    if problems or meta is None:
-        return Page(path, src_uri, references), problems
-    document = _document(meta, path, src_uri, _key_lines(yaml_text, 1))
-    return Page(path, src_uri, references, document), []
+            cache.put(FRONT_MATTER_CACHE, path, key, {"meta": meta, "problems": problems_to_json(problems)})
+    return Page(path, src_uri, references, document), problems
 
 
 def _front_matter(yaml_text: str, schema: Schema, path: str, controlled: bool) -> tuple[dict | None, list[Problem]]:
@@ -167,9 +175,9 @@ def _front_matter(yaml_text: str, schema: Schema, path: str, controlled: bool) -
     try:
         meta = yamlio.load(yaml_text) or {}
     except yamlio.YAMLSyntaxProblem as exc:
-        return None, [Problem(path, exc.line + 1 if exc.line else 1, f"front matter: {exc.message}")]
+        return None, [Problem(path, exc.line + 1 if exc.line else 1, f"front matter: {exc.message}", code=exc.code)]
     if not isinstance(meta, dict):
-        return None, [Problem(path, 2, "front matter must be a mapping of key: value lines")]
+        return None, [Problem(path, 2, "front matter must be a mapping of key: value lines", code="not-a-mapping")]
     if not controlled and "id" not in meta:
         return None, []
     return meta, validate(schema, meta, yaml_text, path, line_offset=1)

@@ -87,16 +87,16 @@ def load_overlay(vocabulary: Vocabulary, path: Path, display: str) -> tuple[dict
     try:
         text = yamlio.read_text(path)
     except UnicodeDecodeError as exc:
-        return {}, [Problem(display, 0, f"not UTF-8 text ({exc.reason}): save the file as UTF-8")]
+        return {}, [Problem(display, 0, f"not UTF-8 text ({exc.reason}): save the file as UTF-8", code="not-utf8")]
     try:
         data = yamlio.load(text, unique_keys=True)
     except yamlio.YAMLSyntaxProblem as exc:
-        return {}, [Problem(display, exc.line, exc.message)]
+        return {}, [Problem(display, exc.line, exc.message, code=exc.code)]
     if data is None:  # empty, or only comments
         return {}, []
     if not isinstance(data, dict):
         return {}, [Problem(display, 1, "the glossary file must be a YAML mapping with a list of 'terms:' "
-                                        "(see the authoring guide)")]
+                                        "(see the authoring guide)", code="not-a-mapping")]
     try:
         problems = validate(overlay_schema(), data, text, display)
     except QMSError as exc:  # the engine's own schema is broken: say so rather than judge the company's file
@@ -127,7 +127,7 @@ class _Reader:
                 continue
             if not any(key in entry for key in ("explanation", "example", "also", "forms")):
                 self.problem([i, "term"], f"terms[{i}]: '{entry['term']}' changes nothing: give an explanation, "
-                                          "an example, also or forms")
+                                          "an example, also or forms", code="empty-adaptation")
                 continue
             names = self.new_words(i, term, "also", entry.get("also") or [])
             forms = self.new_words(i, term, "forms", entry.get("forms") or [])
@@ -143,13 +143,14 @@ class _Reader:
             hint = self.suggest(name)
             self.problem([i, "term"], f"terms[{i}].term: unknown {self.vocabulary.name} term '{name}'"
                                       + (f" (did you mean {' or '.join(repr(h) for h in hint)}?)" if hint else "")
-                                      + ": use a term's name, a second name or its number, as in the glossary")
+                                      + ": use a term's name, a second name or its number, as in the glossary",
+                         code="unknown-term")
             return None
         if term.number in self.first_entry:
             first = self.first_entry[term.number]
             self.problem([i, "term"], f"terms[{i}].term: {term.number} {term.term} is already adapted on line "
                                       f"{yamlio.line_of(self.text, ['terms', first, 'term'])}: "
-                                      "put everything for one term in one entry")
+                                      "put everything for one term in one entry", code="duplicate-term")
             return None
         self.first_entry[term.number] = i
         return term
@@ -163,16 +164,16 @@ class _Reader:
             where = [i, key, j]
             if known is not None and known.number != term.number:
                 self.problem(where, f"terms[{i}].{key}[{j}]: '{word}' already links to {known.number} {known.term}: "
-                                    "a word can link to one term only")
+                                    "a word can link to one term only", code="ambiguous-word")
             elif known is not None:
                 self.problem(where, f"terms[{i}].{key}[{j}]: '{word}' already links to {term.term}: remove it",
-                             severity="warning")
+                             severity="warning", code="redundant-word")
             elif folded in self.words and self.words[folded][0] != term.number:
                 other = self.vocabulary.by_number(self.words[folded][0])
                 self.problem(where, f"terms[{i}].{key}[{j}]: '{word}' is already given for "
                                     f"{other.term if other else self.words[folded][0]} on line "
                                     f"{yamlio.line_of(self.text, ['terms', self.words[folded][1]])}: "
-                                    "a word can link to one term only")
+                                    "a word can link to one term only", code="ambiguous-word")
             elif folded not in self.words:
                 self.words[folded] = (term.number, i)
                 kept.append(word)
@@ -185,9 +186,9 @@ class _Reader:
         names = [n for t in self.vocabulary.terms for n in (t.term, *t.also)]
         return difflib.get_close_matches(name.strip().lower(), names, n=3, cutoff=0.75)
 
-    def problem(self, where: list[str | int], message: str, severity: str = "error") -> None:
+    def problem(self, where: list[str | int], message: str, severity: str = "error", *, code: str) -> None:
         line = yamlio.line_of(self.text, ["terms", *where])
-        self.problems.append(Problem(self.display, line, message, severity))  # type: ignore[arg-type]
+        self.problems.append(Problem(self.display, line, message, severity, code=code))  # type: ignore[arg-type]
 
 
 def _text(value: object) -> str | None:

@@ -41,27 +41,29 @@ def load_organization(path: Path, display: str) -> tuple[Organization, list[Prob
     """Read organization.yaml; a missing file gives an empty organization and one problem."""
     if not path.exists():
         return EMPTY, [Problem(display, 0, "missing: create it with a 'company:' mapping and a 'roles:' list "
-                                           "(see 'qms init' for an example)")]
+                                           "(see 'qms init' for an example)", code="missing-file")]
     text = yamlio.read_text(path)
     try:
         data = yamlio.load(text) or {}
     except yamlio.YAMLSyntaxProblem as exc:
-        return EMPTY, [Problem(display, exc.line, exc.message)]
+        return EMPTY, [Problem(display, exc.line, exc.message, code=exc.code)]
     problems: list[Problem] = []
     company = data.get("company") or {}
     roles: dict[str, Role] = {}
     for i, raw in enumerate(data.get("roles") or []):
         if not isinstance(raw, dict) or not raw.get("id") or not raw.get("title"):
-            problems.append(Problem(display, yamlio.line_of(text, ["roles", i]), "each role needs an id and a title"))
+            problems.append(Problem(display, yamlio.line_of(text, ["roles", i]), "each role needs an id and a title",
+                                    code="invalid-role"))
             continue
         rid = str(raw["id"])
         if rid in roles:
-            problems.append(Problem(display, yamlio.line_of(text, ["roles", i]), f"role id '{rid}' is used twice"))
+            problems.append(Problem(display, yamlio.line_of(text, ["roles", i]), f"role id '{rid}' is used twice",
+                                    code="duplicate-id"))
         roles[rid] = Role(rid, str(raw["title"]), raw.get("reports_to"), str(raw.get("summary", "")))
     for i, role in enumerate(roles.values()):
         if role.reports_to and role.reports_to not in roles:
             problems.append(Problem(display, yamlio.line_of(text, ["roles", i, "reports_to"]),
-                                    f"role '{role.id}' reports to unknown role '{role.reports_to}'"))
+                                    f"role '{role.id}' reports to unknown role '{role.reports_to}'", code="unknown-role"))
     org = Organization(
         name=str(company.get("name", "Our company")),
         short_name=str(company.get("short_name") or company.get("name", "Our company")),

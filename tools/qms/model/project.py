@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from qms import package
-from qms.cache import JsonStore
+from qms.cache import Cache
 from qms.config import Settings
 from qms.model import catalogue, glossary, records
 from qms.model.catalogue import Standard, Vocabulary
-from qms.model.documents import Document, Page, iter_markdown, read_page
+from qms.model.documents import FRONT_MATTER_CACHE, Document, Page, iter_markdown, read_page
 from qms.model.organization import Organization, load_organization
 from qms.model.schema import Schema, load_schema
 from qms.problems import Problem, QMSError
@@ -117,7 +117,8 @@ def load_pages(settings: Settings, schema: Schema) -> tuple[list[Page], list[Pro
     """Every Markdown page in procedures/ (all controlled) and docs/ (controlled when it has an id)."""
     pages: list[Page] = []
     problems: list[Problem] = []
-    cache = JsonStore(settings.root, "front-matter")
+    cache = Cache(settings.root)
+    cache.preload(FRONT_MATTER_CACHE)
     folders = [(settings.procedures_dir, True, "procedures")]
     folders.append((settings.docs_dir, False, ""))
     for folder, controlled, prefix in folders:
@@ -143,7 +144,8 @@ def index_documents(pages: list[Page]) -> tuple[dict[str, Document], list[Proble
         if doc.id in documents:
             first = documents[doc.id]
             problems.append(Problem(doc.path, doc.line_of("id"),
-                                    f"document id '{doc.id}' is already used by {first.path}: give this document a new id"))
+                                    f"document id '{doc.id}' is already used by {first.path}: give this document a new id",
+                                    code="duplicate-id"))
             continue
         documents[doc.id] = doc
     return documents, problems
@@ -160,7 +162,8 @@ def load_project(settings: Settings, with_records: bool = True) -> Project:
         standards[std.id] = std
     if not standards:
         raise QMSError(Problem(settings.rel(settings.config_file), 0,
-                               "qms option standards names no standard: list at least one, e.g. [iso9001-2015]"))
+                               "qms option standards names no standard: list at least one, e.g. [iso9001-2015]",
+                               code="setting"))
     vocabulary = catalogue.load_vocabulary(catalogue.find_catalogue(settings.vocabulary, settings.catalogue_dirs))
     vocabulary, glossary_problems = glossary.apply_overlay(vocabulary, settings)  # the company's own words
     organization, problems = load_organization(settings.organization_file, settings.rel(settings.organization_file))

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from jsonschema import Draft202012Validator
 
-from qms.cache import JsonStore
+from qms.cache import Cache
 from qms.model import yamlio
 from qms.model.catalogue import RequiredInformation, Standard
 from qms.model.schema import Schema, field_name, load_schema, validate
-from qms.problems import Problem, QMSError
+from qms.problems import Problem, QMSError, problems_from_json, problems_to_json
 
 if TYPE_CHECKING:  # pragma: no cover
     from qms.model.project import Project
@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 SCHEMA_SUFFIX = ".schema.yaml"
+RECORDS_CACHE = "records"  # namespace of qms.cache: each record file parsed and validated, by content and schema
 NOT_RECORD_SCHEMAS = ("document.schema.yaml",)  # the front-matter schema lives beside the record schemas
 RECORD_SUFFIXES = (".yaml", ".yml")
 REFERENCE_ALIASES = {"person": "record:person", "equipment": "record:equipment"}
@@ -256,7 +257,8 @@ def load_record_types(project: Project) -> tuple[dict[str, RecordType], list[Pro
         type_id = path.name[: -len(SCHEMA_SUFFIX)]
         display = settings.rel(path)
         if not _TYPE_ID.match(type_id):
-            problems.append(Problem(display, 0, f"record type '{type_id}' must be lower-case words joined by dashes"))
+            problems.append(Problem(display, 0, f"record type '{type_id}' must be lower-case words joined by dashes",
+                                    code="record-type-name"))
             broken.add(type_id)
             continue
         try:
@@ -269,7 +271,8 @@ def load_record_types(project: Project) -> tuple[dict[str, RecordType], list[Pro
             if (settings.records_dir / type_id).is_dir():
                 problems.append(Problem(display, 1, f"x-qms: missing, so '{type_id}' is not a record type although "
                                                      f"{settings.rel(settings.records_dir / type_id)}/ holds records: "
-                                                     "add an x-qms section (see calibration.schema.yaml)"))
+                                                     "add an x-qms section (see calibration.schema.yaml)",
+                                    code="record-schema"))
                 broken.add(type_id)
             continue
         texts[type_id] = yamlio.read_text(path)
@@ -293,7 +296,8 @@ def _record_type(project: Project, type_id: str, schema: Schema, text: str) -> t
     id_schema = (schema.data.get("properties") or {}).get("id") or {}
     if "id" not in (schema.data.get("required") or ()) or not id_schema.get("pattern"):
         return None, [Problem(schema.path, yamlio.line_of(text, ["properties", "id"]),
-                              "properties.id: a record schema needs a required 'id' field with a pattern")]
+                              "properties.id: a record schema needs a required 'id' field with a pattern",
+                              code="record-schema")]
     confidential = bool(meta["confidential"])
     confidential_fields = tuple(meta.get("confidential_fields") or ())
     declared = tuple(schema.data.get("properties") or ())
@@ -335,10 +339,13 @@ def _check_type_meta(project: Project, rtype: RecordType, text: str) -> list[Pro
 
     for i, cid in enumerate(rtype.clauses):
         if project.find_clause(cid) is None:
-            problems.append(Problem(rtype.path, at("clauses", i), f"x-qms.clauses: unknown clause '{cid}'"))
+            problems.append(Problem(rtype.path, at("clauses", i), f"x-qms.clauses: unknown clause '{cid}'",
+                                    code="unknown-clause"))
     roles = project.organization.roles
     if roles and rtype.owner not in roles:
-        problems.append(Problem(rtype.path, at("owner"), f"x-qms.owner: unknown role '{rtype.owner}'{_did_you_mean(rtype.owner, roles)}"))
+        problems.append(Problem(rtype.path, at("owner"),
+                                f"x-qms.owner: unknown role '{rtype.owner}'{_did_you_mean(rtype.owner, roles)}",
+                                code="unknown-role"))
     named = [("confidential_fields", f) for f in rtype.confidential_fields]
     named += [("public_fields", f) for f in (rtype.public_fields if rtype.confidential else ())]
     named += [("references", f) for f, _ in rtype.references]
@@ -348,16 +355,20 @@ def _check_type_meta(project: Project, rtype: RecordType, text: str) -> list[Pro
     named += [("columns", f) for f in rtype.columns]
     for key, fpath in named:
         if rtype.field_schema(fpath) is None:
-            problems.append(Problem(rtype.path, at(key), f"x-qms.{key}: '{fpath}' is not a field of the schema"))
+            problems.append(Problem(rtype.path, at(key), f"x-qms.{key}: '{fpath}' is not a field of the schema",
+                                    code="record-schema"))
     if "id" not in rtype.public_fields:
-        problems.append(Problem(rtype.path, at("public_fields"), "x-qms.public_fields: must include 'id'"))
+        problems.append(Problem(rtype.path, at("public_fields"), "x-qms.public_fields: must include 'id'",
+                                code="record-schema"))
     for column in rtype.columns:
         if split_field(column)[0] not in rtype.public_fields:
-            problems.append(Problem(rtype.path, at("columns"), f"x-qms.columns: '{column}' is not a public field"))
+            problems.append(Problem(rtype.path, at("columns"), f"x-qms.columns: '{column}' is not a public field",
+                                    code="record-schema"))
     for where in _open_objects(rtype.schema.data, []):
         problems.append(Problem(rtype.path, yamlio.line_of(text, where),
                                 f"{field_name(where) or 'schema'}: an object in a record schema must set "
-                                "'additionalProperties: false', so undeclared (possibly confidential) data is refused"))
+                                "'additionalProperties: false', so undeclared (possibly confidential) data is refused",
+                                code="record-schema"))
     return problems
 
 
@@ -380,7 +391,8 @@ def _check_reference_targets(rtype: RecordType, types: dict[str, RecordType], te
         target = REFERENCE_ALIASES.get(target, target)
         if target.startswith("record:") and target[7:] not in types:
             problems.append(Problem(rtype.path, yamlio.line_of(text, ["x-qms", "references", fpath]),
-                                    f"x-qms.references: '{fpath}' refers to unknown record type '{target[7:]}'"))
+                                    f"x-qms.references: '{fpath}' refers to unknown record type '{target[7:]}'",
+                                    code="unknown-record-type"))
     return problems
 
 
@@ -395,15 +407,16 @@ def check_record_text(rtype: RecordType, text: str, display: str, stem: str) -> 
     try:
         data = yamlio.load(text)
     except yamlio.YAMLSyntaxProblem as exc:
-        return None, [Problem(display, exc.line, exc.message)]
+        return None, [Problem(display, exc.line, exc.message, code=exc.code)]
     if not isinstance(data, dict):
-        return None, [Problem(display, 1, "a record must be a YAML mapping of 'field: value' lines")]
+        return None, [Problem(display, 1, "a record must be a YAML mapping of 'field: value' lines", code="not-a-mapping")]
     problems = validate(rtype.schema, data, text, display)
     rid = data.get("id")
     record = Record(_record_id(data, stem), rtype.id, display, data, text)
     if isinstance(rid, (str, int)) and str(rid) != stem:
         problems.append(Problem(display, record.line_of(["id"]),
-                                f"id: '{rid}' must equal the file name '{stem}' (rename the file or fix the id)"))
+                                f"id: '{rid}' must equal the file name '{stem}' (rename the file or fix the id)",
+                                code="id-not-file-name"))
     return record, problems
 
 
@@ -427,14 +440,16 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
     if not folder.is_dir():
         return valid, invalid, problems
     seen: dict[str, Record] = {}
-    cache = JsonStore(settings.root, "records")  # parse + schema result per file, see qms.cache
+    cache = Cache(settings.root)  # parse + schema result per file, see qms.cache
+    cache.preload(RECORDS_CACHE)
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith("."):
             continue
         if entry.is_file():
             if entry.suffix in RECORD_SUFFIXES:
                 problems.append(Problem(settings.rel(entry), 0, "a record must be in the folder of its type, "
-                                                                "e.g. records/calibration/CAL-2026-001.yaml"))
+                                                                "e.g. records/calibration/CAL-2026-001.yaml",
+                                        code="misplaced-record"))
             continue
         if entry.name in broken:
             continue
@@ -442,7 +457,8 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
         if rtype is None:
             problems.append(Problem(settings.rel(entry), 0, f"unknown record type '{entry.name}'"
                                     f"{_did_you_mean(entry.name, types)}: there is no "
-                                    f"{settings.rel(settings.schema_dir)}/{entry.name}{SCHEMA_SUFFIX}"))
+                                    f"{settings.rel(settings.schema_dir)}/{entry.name}{SCHEMA_SUFFIX}",
+                                    code="unknown-record-type"))
             continue
         digest = rtype.schema.digest
         for path in _record_files(entry):
@@ -450,28 +466,27 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
             try:
                 raw = path.read_bytes()
             except OSError as exc:
-                problems.append(Problem(display, 0, f"cannot be read: {exc.strerror}"))
+                problems.append(Problem(display, 0, f"cannot be read: {exc.strerror}", code="unreadable"))
                 continue
             # by content, not modification time: a fresh clone (CI restoring the cache) still finds its entries
             key = [hashlib.sha1(raw).hexdigest(), digest]
-            hit = cache.get(display, key)
-            if isinstance(hit, dict):
-                data = hit["data"]
-                found = [Problem(display, line, message, severity) for line, message, severity in hit["problems"]]
-                record = None if data is None else Record(_record_id(data, path.stem), rtype.id, display, data,
-                                                          source=path)
+            hit = cache.get(RECORDS_CACHE, display, key, lambda value: _record_from_json(value, rtype, display, path))
+            if hit is not None:
+                record, found = hit
             else:
                 try:
                     text = raw.decode("utf-8-sig")
                 except UnicodeDecodeError as exc:
-                    problems.append(Problem(display, 0, f"not UTF-8 text ({exc.reason}): save the file as UTF-8"))
+                    problems.append(Problem(display, 0, f"not UTF-8 text ({exc.reason}): save the file as UTF-8",
+                                            code="not-utf8"))
                     continue
                 record, found = check_record_text(rtype, text, display, path.stem)
-                cache.put(display, key, {"data": None if record is None else record.data,
-                                         "problems": [[p.line, p.message, p.severity] for p in found]})
+                cache.put(RECORDS_CACHE, display, key, {"data": None if record is None else record.data,
+                                                        "problems": problems_to_json(found)})
             if record is not None and record.id in seen:
                 found.append(Problem(display, record.line_of(["id"]),
-                                     f"id: '{record.id}' is already used by {seen[record.id].path}"))
+                                     f"id: '{record.id}' is already used by {seen[record.id].path}",
+                                     code="duplicate-id"))
             problems.extend(found)
             if record is None:
                 continue
@@ -479,6 +494,15 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
             (invalid if found else valid).append(record)
     cache.save()
     return valid, invalid, problems
+
+
+def _record_from_json(value: dict, rtype: RecordType, display: str, path: Path) -> tuple[Record | None, list[Problem]]:
+    """A cached (record, problems) pair; ValueError when the entry has another shape."""
+    data = value["data"]
+    if data is not None and not isinstance(data, dict):
+        raise ValueError("data: not a mapping")
+    found = problems_from_json(display, value["problems"])
+    return (None if data is None else Record(_record_id(data, path.stem), rtype.id, display, data, source=path)), found
 
 
 def _record_id(data: dict, stem: str) -> str:
@@ -501,28 +525,28 @@ def _did_you_mean(value: str, names: object) -> str:
     return f" (did you mean {' or '.join(repr(o) for o in options)}?)" if options else ""
 
 
-def _reference_message(project: Project, known: dict[str, str], target: str, value: str) -> str | None:
-    """Why `value` does not resolve as a `target` reference, or None when it does."""
+def _reference_message(project: Project, known: dict[str, str], target: str, value: str) -> tuple[str, str] | None:
+    """(problem code, message) saying why `value` does not resolve as a `target` reference; None when it does."""
     if target == "document":
         if value not in project.documents:
-            return f"unknown document '{value}'{_did_you_mean(value, project.documents)}"
+            return "unknown-document", f"unknown document '{value}'{_did_you_mean(value, project.documents)}"
     elif target == "role":
         roles = project.organization.roles
         if roles and value not in roles:
-            return f"unknown role '{value}'{_did_you_mean(value, roles)}"
+            return "unknown-role", f"unknown role '{value}'{_did_you_mean(value, roles)}"
     elif target == "clause":
         if project.find_clause(value) is None:
-            return f"unknown clause '{value}' of {project.standard.short}"
+            return "unknown-clause", f"unknown clause '{value}' of {project.standard.short}"
     elif target == "record":
         if value not in known:
-            return f"unknown record '{value}'{_did_you_mean(value, known)}"
+            return "unknown-record", f"unknown record '{value}'{_did_you_mean(value, known)}"
     elif target.startswith("record:"):
         wanted = target[7:]
         if value not in known:
             hint = f" (no {project.settings.rel(project.settings.records_dir)}/{wanted}/{value}.yaml)"
-            return f"unknown {wanted} record '{value}'{hint}"
+            return "unknown-record", f"unknown {wanted} record '{value}'{hint}"
         if known[value] != wanted:
-            return f"'{value}' is a {known[value]} record, not a {wanted} record"
+            return "wrong-record-type", f"'{value}' is a {known[value]} record, not a {wanted} record"
     return None
 
 
@@ -534,16 +558,17 @@ def reference_problems(project: Project, rtype: RecordType, record: Record, know
         for where, value in values_at(record.data, fpath):
             if not isinstance(value, str):
                 continue  # the schema reports the wrong type
-            message = _reference_message(project, known, target, value)
-            if message:
-                problems.append(Problem(record.path, record.line_of(where), f"{field_name(where)}: {message}"))
+            found = _reference_message(project, known, target, value)
+            if found:
+                code, message = found
+                problems.append(Problem(record.path, record.line_of(where), f"{field_name(where)}: {message}", code=code))
     for rev_field, doc_field in rtype.revisions:
         revision, doc_id = record.data.get(rev_field), record.data.get(doc_field)
         doc = project.documents.get(doc_id) if isinstance(doc_id, str) else None
         if doc is not None and revision is not None and revision_key(doc.revision) < revision_key(str(revision)):
             problems.append(Problem(record.path, record.line_of([rev_field]),
                                     f"{rev_field}: {doc.id} is at revision {doc.revision}; "
-                                    f"revision '{revision}' does not exist yet"))
+                                    f"revision '{revision}' does not exist yet", code="unknown-revision"))
     return problems
 
 

@@ -31,23 +31,27 @@ class Schema:
 
 def load_schema(path: Path, display_path: str | None = None) -> Schema:
     """Load and check a JSON Schema written in YAML; a broken schema is a QMSError naming the file."""
-    return _load_schema_cached(path, display_path or str(path), path.stat().st_mtime_ns)
+    stat = path.stat()
+    return _load_schema_cached(path, display_path or str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=128)
-def _load_schema_cached(path: Path, display: str, _mtime: int) -> Schema:
+def _load_schema_cached(path: Path, display: str, _mtime: int, _size: int) -> Schema:
+    """Kept in memory by file, modification time and size: checking a schema against the JSON Schema
+    meta-schema costs about 7 ms, and every rebuild of `mkdocs serve` (and every test) loads twenty of
+    them; an edited schema has a new time or size, so it is read again."""
     text = yamlio.read_text(path)
     try:
         data = yamlio.load(text)
     except yamlio.YAMLSyntaxProblem as exc:
-        raise QMSError(Problem(display, exc.line, exc.message)) from None
+        raise QMSError(Problem(display, exc.line, exc.message, code=exc.code)) from None
     if not isinstance(data, dict):
-        raise QMSError(Problem(display, 1, "a schema must be a YAML mapping"))
+        raise QMSError(Problem(display, 1, "a schema must be a YAML mapping", code="invalid-schema"))
     errors = list(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(data))
     if errors:
         err = best_match(errors)
         line = yamlio.line_of(text, list(err.absolute_path))
-        raise QMSError(Problem(display, line, f"not a valid JSON Schema: {err.message}"))
+        raise QMSError(Problem(display, line, f"not a valid JSON Schema: {err.message}", code="invalid-schema"))
     validator = Draft202012Validator(data, format_checker=Draft202012Validator.FORMAT_CHECKER)
     return Schema(display, data, validator, hashlib.sha1(text.encode()).hexdigest())
 
@@ -77,14 +81,14 @@ def validate(schema: Schema, instance: Any, yaml_text: str, display_path: str, l
                 name = field_name(path)
                 message = f"unknown field(s) {', '.join(repr(k) for k in extra)}"
                 problems.append(Problem(display_path, line + line_offset if line else max(line_offset, 1),
-                                        f"{name}: {message}" if name else message))
+                                        f"{name}: {message}" if name else message, code="schema"))
                 continue
         # A missing required property is reported at its parent mapping.
         line = yamlio.line_of(yaml_text, path) if (yaml_text and path) else 0
         name = field_name(path)
         message = _friendly(err)
         text = f"{name}: {message}" if name else message
-        problems.append(Problem(display_path, line + line_offset if line else max(line_offset, 1), text))
+        problems.append(Problem(display_path, line + line_offset if line else max(line_offset, 1), text, code="schema"))
     return problems
 
 

@@ -36,6 +36,10 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A mapping names a key twice (the Problem code `duplicate-key`)."""
+
+
 class _UniqueKeyLoader(_Loader):
     """The same loader, refusing a mapping that names a key twice (PyYAML would silently keep the last)."""
 
@@ -47,7 +51,7 @@ class _UniqueKeyLoader(_Loader):
             key = self.construct_object(key_node)
             line = key_node.start_mark.line + 1
             if key in first:
-                raise yaml.constructor.ConstructorError(
+                raise _DuplicateKey(
                     None, None, f"'{key}' is given twice (first on line {first[key]}): keep only one",
                     key_node.start_mark)
             first[key] = line
@@ -60,6 +64,7 @@ class YAMLSyntaxProblem(Exception):
 
     line: int
     message: str
+    code: str = "yaml-syntax"  # the Problem code it becomes
 
     def __str__(self) -> str:
         return self.message
@@ -79,7 +84,8 @@ def load(text: str, unique_keys: bool = False) -> Any:
         reason = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             reason = f"{exc.context}, {exc.problem}"
-        raise YAMLSyntaxProblem(line, f"invalid YAML: {reason}") from None
+        code = "duplicate-key" if isinstance(exc, _DuplicateKey) else "yaml-syntax"
+        raise YAMLSyntaxProblem(line, f"invalid YAML: {reason}", code) from None
     except yaml.YAMLError as exc:
         raise YAMLSyntaxProblem(0, f"invalid YAML: {exc}") from None
 

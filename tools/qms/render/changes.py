@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from qms.cache import DiskCache
+from qms.cache import Cache
 from qms.history.changecontrol import FLAG_TEXT, audit_trail, flags_for
 from qms.history.revisions import Change, History
 from qms.model.documents import Document
@@ -20,6 +20,7 @@ from qms.render.writer import Markup
 CHANGES_DIR = "changes"
 AUDIT_TRAIL = f"{CHANGES_DIR}/index.md"
 HEADER = "---\nrender_macros: false\ntemplate: qms-lite.html\nsearch:\n  exclude: true\n---\n"
+REDLINES_CACHE = "redlines"  # namespace of qms.cache: what each change did, by pair of versions
 
 
 def compare_uri(doc: Document, change: Change) -> str:
@@ -84,7 +85,14 @@ def draft_banner(history: History, doc: Document) -> Markup:
 
 
 def _flags(change: Change) -> Markup:
-    return W.join(" ", (W.span(f, "qms-badge qms-badge-warn", FLAG_TEXT.get(f, f)) for f in flags_for(change)))
+    return W.join(" ", (W.span(f, "qms-badge qms-badge-warn", _flag_text(f, change)) for f in flags_for(change)))
+
+
+def _flag_text(flag: str, change: Change) -> str:
+    """What a flag means for this change: for a signature that does not count, what git found."""
+    if flag == "unsigned" and change.signature != "N":
+        return change.signature_text
+    return FLAG_TEXT.get(flag, flag)
 
 
 def _summary(summary: str, pr: str | None) -> str:
@@ -142,16 +150,16 @@ def compare_key(change: Change) -> str:
 def compare_blocks(root: Path, history: History, chains: Iterable[Sequence[Change]]) -> dict[Change, str]:
     """What each change did (changed fields and the redline, see `redline.change_details`).
 
-    Cached by the pair of blob ids, which never change, so a rebuild compares only what is new; the
-    versions not compared yet are read from git in one batch.
+    Cached by the pair of blob ids, which never change (and the engine, see qms.cache), so a rebuild
+    compares only what is new; the versions not compared yet are read from git in one batch.
     """
-    cache = DiskCache(root, "compare")
+    cache = Cache(root)
     todo: dict[Change, str] = {}
     blocks: dict[Change, str] = {}
     for chain in chains:
         for change in chain:
             key = compare_key(change)
-            cached = cache.get(key)
+            cached = cache.get(REDLINES_CACHE, key, "", _text)
             if cached is None:
                 todo[change] = key
             else:
@@ -161,9 +169,15 @@ def compare_blocks(root: Path, history: History, chains: Iterable[Sequence[Chang
         old = texts.get(change.previous_blob or "") or ""
         new = texts.get(change.blob or "") or ""
         blocks[change] = change_details(old, new, change.status)
-        cache.put(key, blocks[change])
+        cache.put(REDLINES_CACHE, key, "", blocks[change])
     cache.save()
     return blocks
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("a redline is text")
+    return value
 
 
 def compare_pages(project: Project, history: History) -> dict[str, str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable, Iterable, Mapping
 
+from qms.clock import as_date
 from qms.model.documents import Document
 from qms.model.project import Project
 from qms.model.records import (
@@ -41,13 +42,6 @@ text = W.text
 code = W.code
 badge = W.badge
 table = W.table
-
-
-def parse_date(value: object) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def public_views(project: Project) -> dict[str, list[dict]]:
@@ -120,7 +114,7 @@ class RecordsPageWriter:
 
     def due(self, day: object, soon_days: int = DUE_SOON_DAYS) -> Markup:
         """A due date with an overdue or due-soon badge."""
-        when = parse_date(day)
+        when = as_date(day)
         if when is None:
             return text(day) if day else Markup("")
         if when < self.today:
@@ -199,7 +193,7 @@ def calibration_state(eq: dict, cal: dict | None, today: dt.date) -> str:
     """One of CALIBRATION_STATES for an item of equipment and its latest calibration."""
     if eq.get("status") == "withdrawn":
         return "withdrawn"
-    due = parse_date(cal.get("next_due")) if cal else None
+    due = as_date(cal.get("next_due")) if cal else None
     if due is None:
         return "never calibrated"
     if due < today:
@@ -401,7 +395,7 @@ def corrective_actions(page: RecordsPageWriter) -> Markup:
     closed = [v for v in views if v.get("status") == "closed"]
     verified = [v for v in closed if v.get("effectiveness_verified")]
     waiting = [v for v in closed if not v.get("effectiveness_verified")]
-    overdue = [v for v in open_ if (parse_date(v.get("due")) or dt.date.max) < page.today]
+    overdue = [v for v in open_ if (as_date(v.get("due")) or dt.date.max) < page.today]
     rtype = page.project.record_types["corrective-action"]
 
     def actions(v: dict) -> str:
@@ -409,7 +403,7 @@ def corrective_actions(page: RecordsPageWriter) -> Markup:
         return f"{sum(1 for a in items if a.get('status') == 'done')} of {len(items)} done" if items else ""
 
     def check_due(v: dict) -> Markup:
-        closed_on = parse_date(v.get("closed"))
+        closed_on = as_date(v.get("closed"))
         return page.due((closed_on + dt.timedelta(days=EFFECTIVENESS_CHECK_DAYS)).isoformat()) if closed_on else Markup("")
 
     def source(v: dict) -> Markup:
@@ -468,7 +462,7 @@ def management_reviews(page: RecordsPageWriter) -> Markup:
     views = sorted(page.views["management-review"], key=lambda v: str(v.get("date")), reverse=True)
     all_actions = [a for v in views for a in v.get("actions") or []]
     open_actions = [a for a in all_actions if a.get("status") != "done"]
-    overdue = [a for a in open_actions if (parse_date(a.get("due")) or dt.date.max) < page.today]
+    overdue = [a for a in open_actions if (as_date(a.get("due")) or dt.date.max) < page.today]
     out = [W.md("{} reviews; **{} actions open** ({} overdue).", len(views), len(open_actions), len(overdue))]
     if views:
         out.append(W.md(" Last review {}; next review {}.", views[0].get("date"), page.due(views[0].get("next_review"))))

@@ -144,35 +144,39 @@ def policy_from(allow: Any, where: str = "mkdocs.yml", line: int = 0,
         return DEFAULT, []
     problems: list[Problem] = []
     if not isinstance(allow, Mapping):
-        return DEFAULT, [Problem(where, line, f"{key}: expected a mapping with 'tags' and 'attributes'")]
+        return DEFAULT, [Problem(where, line, f"{key}: expected a mapping with 'tags' and 'attributes'", code="setting")]
     unknown = sorted(set(allow) - {"tags", "attributes"})
     if unknown:
         problems.append(Problem(where, line, f"{key}: unknown key(s) {', '.join(map(str, unknown))} "
-                                             "(expected 'tags' and 'attributes')"))
+                                             "(expected 'tags' and 'attributes')", code="setting"))
     tags: set[str] = set()
     raw_tags = allow.get("tags") or []
     if not isinstance(raw_tags, list):
-        problems.append(Problem(where, line, f"{key}.tags: expected a list of tag names"))
+        problems.append(Problem(where, line, f"{key}.tags: expected a list of tag names", code="setting"))
         raw_tags = []
     for tag in map(str, raw_tags):
         name = tag.lower().strip()
         if name in NEVER_ALLOWED or not re.fullmatch(r"[a-z][a-z0-9-]*", name):
-            problems.append(Problem(where, line, f"{key}.tags: <{tag}> can never be allowed on published pages"))
+            problems.append(Problem(where, line, f"{key}.tags: <{tag}> can never be allowed on published pages",
+                                    code="unsafe-html"))
         else:
             tags.add(name)
     attributes: dict[str, frozenset[str]] = {}
     raw_attrs = allow.get("attributes") or {}
     if not isinstance(raw_attrs, Mapping):
-        problems.append(Problem(where, line, f"{key}.attributes: expected a mapping of tag to attribute names"))
+        problems.append(Problem(where, line, f"{key}.attributes: expected a mapping of tag to attribute names",
+                                code="setting"))
         raw_attrs = {}
     for tag, names in raw_attrs.items():
         if not isinstance(names, list):
-            problems.append(Problem(where, line, f"{key}.attributes.{tag}: expected a list of attribute names"))
+            problems.append(Problem(where, line, f"{key}.attributes.{tag}: expected a list of attribute names",
+                                    code="setting"))
             continue
         kept = set()
         for name in map(str, names):
             if _EVENT.match(name) or name.lower() in _NEVER_ATTRIBUTES:
-                problems.append(Problem(where, line, f"{key}.attributes.{tag}: '{name}' can never be allowed"))
+                problems.append(Problem(where, line, f"{key}.attributes.{tag}: '{name}' can never be allowed",
+                                        code="unsafe-html"))
             else:
                 kept.add(name)
         attributes[str(tag).lower()] = frozenset(kept)

@@ -1,2 +1,1 @@
-"""The site: the plan of every page the manual adds, built from the model, the history and the analyses (plan),
-and the work a build starts early (prefetch)."""
+"""The site: the plan of every page the manual adds, built from the model, the history and the analyses (plan)."""

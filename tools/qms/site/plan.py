@@ -31,7 +31,6 @@ from qms.model.yamlio import load as load_yaml
 from qms.problems import Problem
 from qms.render import changes, docpage, pages, paths, registers, reports, sanitize
 from qms.render.links import Linker
-from qms.site import prefetch
 
 CSS_URI = "assets/qms/qms.css"
 STYLESHEETS = (CSS_URI,)  # added to every page
@@ -64,19 +63,10 @@ class Loaded:
     problems: tuple[Problem, ...]  # everything the checks found (documents, references, records, change control)
 
 
-def start_prefetch(settings: Settings, with_comparisons: bool = True) -> prefetch.Prefetch | None:
-    """Start reading the history (and, for a build, the redlines) on a second processor; see `qms.site.prefetch`."""
-    return prefetch.start(settings.root, controlled_folders(settings),
-                          settings.compare_revisions if with_comparisons else None)
-
-
-def load(settings: Settings, today: dt.date, early: prefetch.Prefetch | None = None) -> Loaded:
-    """Read the project and its git history (after the prefetch `early`, if any, has filled the caches) and check
-    them as of `today`. Raises QMSError only when no truthful manual can be built (a broken catalogue, schema
-    or repository)."""
+def load(settings: Settings, today: dt.date) -> Loaded:
+    """Read the project and its git history and check them as of `today`. Raises QMSError only when no truthful
+    manual can be built (a broken catalogue, schema or repository)."""
     project = load_project(settings)
-    if early is not None:
-        early.wait()
     history = load_history(settings.root, controlled_folders(settings))
     return Loaded(settings, project, history, tuple(check_all(project, history, today)))
 
@@ -219,7 +209,8 @@ def build(loaded: Loaded, today: dt.date) -> Plan:
     for uri, content in generated_content(project, history, today).items():
         if (settings.docs_dir / uri).exists():
             problems.append(Problem(settings.rel(settings.docs_dir / uri), 0,
-                                    "this file has the path of a page the manual generates: rename it"))
+                                    "this file has the path of a page the manual generates: rename it",
+                                    code="generated-path"))
             continue
         if uri.endswith(".md"):
             planned_pages.append(_planned_page(uri, content, unlisted))
