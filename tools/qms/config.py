@@ -50,7 +50,7 @@ _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _any_tag)
 class Policy:
     """Which change-control flags are errors, and from when history is judged."""
 
-    errors: tuple[str, ...] = ("no-revision-bump",)
+    errors: tuple[str, ...] = ("no-revision-bump", "revision-not-increased")
     judge_from: dt.date | None = None
     overdue_review_is_error: bool = False
 
@@ -72,6 +72,7 @@ class Settings:
     repo_url: str | None = None
     commit_url: str | None = None
     compare_revisions: int = 10
+    revision_scheme: str = "auto"  # see qms.history.revisions.REVISION_SCHEMES
     policy: Policy = field(default_factory=Policy)
     raw: dict = field(default_factory=dict, compare=False, repr=False)  # the plugin's options as written
 
@@ -270,6 +271,7 @@ def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | No
         repo_url=str(repo_url).rstrip("/") if repo_url else None,
         commit_url=qms.get("commit_url"),
         compare_revisions=int(value("compare_revisions")),
+        revision_scheme=str(value("revision_scheme")),
         policy=Policy(
             errors=tuple(policy_raw.get("errors", policy_schema["errors"]["default"])),
             judge_from=dt.date.fromisoformat(judge_from) if judge_from else None,

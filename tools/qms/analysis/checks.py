@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from qms.history.revisions import REVISION_SCHEMES, revision_order
 from qms.model.documents import Document, Reference
 from qms.model.project import Project
 from qms.problems import Problem
@@ -67,6 +68,13 @@ def check_document(project: Project, doc: Document) -> list[Problem]:
                                 f"owner: unknown role '{doc.owner}'{_did_you_mean(_close(doc.owner, roles))}: "
                                 f"use a role id from {project.settings.rel(project.settings.organization_file)}",
                                 code="unknown-role"))
+    scheme = project.settings.revision_scheme
+    if revision_order(doc.revision, scheme) is None and scheme != "auto":
+        problems.append(Problem(doc.path, doc.line_of("revision"),
+                                f"revision: '{doc.revision}' does not fit the revision scheme {scheme} of "
+                                f"{project.settings.rel(project.settings.config_file)} "
+                                f"({REVISION_SCHEMES[scheme]}): give a label of that scheme, after the last one",
+                                code="revision-label"))
     for cid in doc.clauses:
         if project.find_clause(cid) is None:
             problems.append(Problem(doc.path, doc.line_of("clauses"),

@@ -60,7 +60,8 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def _history(project: Project) -> History:
-    history = load_history(project.settings.root, changecontrol.controlled_folders(project.settings))
+    history = load_history(project.settings.root, changecontrol.controlled_folders(project.settings),
+                           revision_scheme=project.settings.revision_scheme)
     for problem in history.problems:
         print(problem, file=sys.stderr)
     return history
@@ -98,7 +99,8 @@ def run_audit_trail(args: argparse.Namespace) -> int:
     if args.since and args.until and args.since > args.until:
         raise QMSError(Problem("audit-trail", 0, f"--since {args.since} is after --until {args.until}",
                                code="usage"))
-    history = load_history(settings.root, changecontrol.controlled_folders(settings))
+    history = load_history(settings.root, changecontrol.controlled_folders(settings),
+                           revision_scheme=settings.revision_scheme)
     for problem in history.problems:
         print(problem, file=sys.stderr)
     rows = changecontrol.audit_trail(history, args.since, args.until)

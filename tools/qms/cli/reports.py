@@ -121,7 +121,8 @@ def _history(project: Project):  # noqa: ANN202 - History, imported lazily: git 
     from qms.history.changecontrol import controlled_folders
     from qms.history.revisions import load_history
 
-    return load_history(project.settings.root, controlled_folders(project.settings))
+    return load_history(project.settings.root, controlled_folders(project.settings),
+                        revision_scheme=project.settings.revision_scheme)
 
 
 # ----------------------------------------------------------------------------------------------

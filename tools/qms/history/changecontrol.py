@@ -30,12 +30,14 @@ if TYPE_CHECKING:  # pragma: no cover
     pass
 
 NO_REVISION_BUMP = "no-revision-bump"
+REVISION_NOT_INCREASED = "revision-not-increased"
 NO_APPROVAL = "no-approval"
 UNSIGNED = "unsigned"
 DIRECT_CHANGE = "direct-change"
-FLAGS = (NO_REVISION_BUMP, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE)  # the options schema's policy.errors lists the same
+FLAGS = (NO_REVISION_BUMP, REVISION_NOT_INCREASED, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE)  # the options schema's policy.errors lists the same
 FLAG_TEXT = {
     NO_REVISION_BUMP: "content changed without a revision bump",
+    REVISION_NOT_INCREASED: "revision label not after an earlier label of the document with other content",
     NO_APPROVAL: "no approval recorded (no Approved-by/Reviewed-by trailer, no reviewer merged it)",
     UNSIGNED: "commit not signed",
     DIRECT_CHANGE: "changed directly on the branch, not through a pull request",
@@ -54,6 +56,8 @@ def flags_for(change: Change) -> tuple[str, ...]:
     flags = []
     if change.status in ("M", "R") and change.content_changed and not change.revision_bumped:
         flags.append(NO_REVISION_BUMP)
+    if change.revision_not_increased:
+        flags.append(REVISION_NOT_INCREASED)
     if not change.approved_by:
         flags.append(NO_APPROVAL)
     if not change.signed:
@@ -90,6 +94,9 @@ def _judge_one(change: Change, policy: Policy, path: str) -> list[Problem]:
             text = f"commit signature does not count ({change.signature_text}; git %G? {change.signature})"
         if flag == NO_REVISION_BUMP:
             text += f" (revision stays {change.revision})"
+        if flag == REVISION_NOT_INCREASED:
+            text += (f" (revision {change.previous_revision} → {change.revision}: give it a label after every "
+                     "earlier one, in a new change)")
         where = f"{change.short} on {change.date}, '{change.summary}'"
         problems.append(Problem(path, 0, f"{flag}: {text} in {where}", "error" if flag in policy.errors else "warning",
                                 code=flag))

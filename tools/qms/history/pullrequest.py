@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from qms.history.changecontrol import controlled_folders, csv_text
 from qms.history.git import GitRepo, open_repo
-from qms.history.revisions import FileChange, blob_info, parse_raw
+from qms.history.revisions import FileChange, blob_info, goes_forward, parse_raw
 from qms.jsondata import jsondata
 from qms.model import yamlio
 from qms.problems import Problem, QMSError
@@ -36,6 +36,7 @@ class DocChange:
     clauses: tuple[str, ...]  # of the old and the new version
     records: tuple[str, ...]
     line: int = 1  # of the revision key in the working copy
+    revision_not_increased: bool = False  # a new label that is not after the base's (see revisions.goes_forward)
 
     JSON_EXTRA = ("needs_bump",)  # see qms.jsondata
 
@@ -167,7 +168,9 @@ def _doc_changes(moves: list[_Move], project: "Project") -> list[DocChange]:
             revision_bumped=new_rev is not None and new_rev != old_rev,
             clauses=union(old_meta.get("clauses"), doc.clauses if doc else new_meta.get("clauses")),
             records=union(old_meta.get("records"), doc.records if doc else new_meta.get("records")),
-            line=doc.line_of("revision") if doc else 1))
+            line=doc.line_of("revision") if doc else 1,
+            revision_not_increased=m.status in ("M", "R") and content_changed and new_rev != old_rev
+            and not goes_forward(new_rev, old_rev, project.settings.revision_scheme)))
     return sorted(result, key=lambda c: (c.doc_id, c.path))
 
 
@@ -192,6 +195,12 @@ def base_problems(project: "Project", base_rev: str) -> list[Problem]:
                                     f"{change.doc_id}: the content changed since {base_rev} but the revision is "
                                     f"still {change.old_revision}: raise the revision in the front matter",
                                     code="no-revision-bump"))
+        elif change.revision_not_increased:
+            problems.append(Problem(change.path, change.line,
+                                    f"{change.doc_id}: revision {change.new_revision} is not after revision "
+                                    f"{change.old_revision} of {base_rev}, and the content changed: give it a label "
+                                    f"after {change.old_revision} ({project.settings.revision_scheme} scheme)",
+                                    code="revision-not-increased"))
     return problems
 
 

@@ -8,7 +8,7 @@ from typing import Iterable, Sequence
 
 from qms.cache import Cache
 from qms.history.changecontrol import FLAG_TEXT, audit_trail, flags_for
-from qms.history.revisions import Change, History
+from qms.history.revisions import Change, History, titled
 from qms.model.documents import Document
 from qms.model.project import Project
 from qms.render import paths
@@ -97,7 +97,7 @@ def _flag_text(flag: str, change: Change) -> str:
 
 def _summary(summary: str, pr: str | None) -> str:
     """A change's subject with its pull request ('#12'): plain text, escaped where it is shown."""
-    return summary + (f" ({pr})" if pr else "")
+    return titled(summary, pr)
 
 
 def _commit(url: str | None, short: str) -> Markup:

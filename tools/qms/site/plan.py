@@ -67,7 +67,7 @@ def load(settings: Settings, today: dt.date) -> Loaded:
     """Read the project and its git history and check them as of `today`. Raises QMSError only when no truthful
     manual can be built (a broken catalogue, schema or repository)."""
     project = load_project(settings)
-    history = load_history(settings.root, controlled_folders(settings))
+    history = load_history(settings.root, controlled_folders(settings), revision_scheme=settings.revision_scheme)
     return Loaded(settings, project, history, tuple(check_all(project, history, today)))
 
 
