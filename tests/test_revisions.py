@@ -166,3 +166,129 @@ def test_gitlab_squash_with_merge_commit(repo: Repo) -> None:
     change = newest(repo)
     assert (change.summary, change.pr, change.authors) == ("QP-02: NCR raised within the shift", "!10",
                                                            ("Bob Builder",))
+
+
+# ------------------------------------------------------------------------------------------------ labels go forward
+
+
+def flags(repo: Repo, path: str = QP) -> list[tuple[str | None, tuple[str, ...]]]:
+    from qms.config import load_settings
+    from qms.history.changecontrol import flags_for
+
+    scheme = load_settings(repo.path / "mkdocs.yml").revision_scheme
+    chain = load_history(repo.path, FOLDERS, revision_scheme=scheme).for_path(path)
+    return [(c.revision, tuple(f for f in flags_for(c) if "revision" in f)) for c in chain]
+
+
+def test_revision_going_backwards_with_other_text_fails_the_check(repo: Repo, capsys: pytest.CaptureFixture) -> None:
+    repo.write(QP, doc("2", "Second text."))
+    repo.commit("Revise QP-02")
+    repo.write(QP, doc("1", "Third text, labelled as the first."))
+    repo.commit("Back to revision 1")
+
+    assert flags(repo) == [("1", ("revision-not-increased",)), ("2", ()), ("1", ())]
+    code, out, _ = repo.qms("check", capsys=capsys)
+    assert code == 1
+    assert f"{QP}: revision-not-increased: revision label not after an earlier label" in out
+    assert "(revision 2 → 1: give it a label after every earlier one" in out
+
+
+def test_a_label_given_to_two_texts_is_not_increased_even_when_the_previous_label_differs(repo: Repo) -> None:
+    repo.write(QP, doc("3", "Revision three."))
+    repo.commit("Revise QP-02")
+    repo.write(QP, doc("2", "Revision two, written after three."))
+    repo.commit("Relabel")
+    repo.write(QP, doc("4", "Revision four."))
+    repo.commit("Revise again")
+
+    assert flags(repo) == [("4", ()), ("2", ("revision-not-increased",)), ("3", ()), ("1", ())]
+
+
+def test_letters_go_from_z_to_aa_and_major_minor_compares_numbers(tmp_path: Path) -> None:
+    from qms.history.revisions import goes_forward, revision_order
+
+    assert goes_forward("AA", "Z", "letter") and goes_forward("B", "A", "auto") and not goes_forward("A", "B", "auto")
+    assert goes_forward("1.10", "1.9", "major.minor") and not goes_forward("2", "2.0", "major.minor")
+    assert goes_forward("10", "9", "integer") and not goes_forward("1.1", "1", "integer")
+    assert not goes_forward("A", "3", "auto")  # one kind of label per document
+    assert revision_order("B", "integer") is None and revision_order("2.1", "letter") is None
+
+
+def test_a_label_outside_the_scheme_is_an_error_at_its_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    repo = Repo(tmp_path / "manual", mkdocs_extra="      revision_scheme: integer\n")
+    repo.write(QP, doc("B"))
+    repo.commit("Add QP-02")
+
+    code, out, _ = repo.qms("check", capsys=capsys)
+
+    assert code == 1
+    assert (f"{QP}:5: revision: 'B' does not fit the revision scheme integer of mkdocs.yml (whole numbers: 1, 2, 3)"
+            in out)
+
+
+def test_check_base_refuses_a_lower_label_with_changed_text(repo: Repo) -> None:
+    from qms.config import load_settings
+    from qms.history.pullrequest import base_problems
+    from qms.model.project import load_project
+
+    repo.write(QP, doc("5", "Revision five."))
+    repo.commit("Revise QP-02")
+    repo.git("checkout", "-q", "-b", "relabel")
+    repo.write(QP, doc("4", "Revision five, edited."))
+    repo.commit("Edit")
+
+    problems = base_problems(load_project(load_settings(repo.path / "mkdocs.yml"), with_records=False), "main")
+
+    assert [(p.code, p.line) for p in problems] == [("revision-not-increased", 5)]
+    assert "QP-02: revision 4 is not after revision 5 of main" in problems[0].message
+
+
+# ------------------------------------------------------------------------------------------------ content key
+
+
+def flow_doc(revision: str, title: str, body: str = "Body text.") -> str:
+    return (f"---\n{{id: QP-02, revision: \"{revision}\", title: {title},\n type: procedure, status: effective,"
+            f" owner: quality-manager, clauses: ['8.7'], review_interval: 12 months}}\n---\n\n# Output\n\n{body}\n")
+
+
+def test_a_field_changed_on_the_revision_line_of_a_flow_style_front_matter_is_a_change(tmp_path: Path,
+                                                                                     capsys: pytest.CaptureFixture):
+    repo = Repo(tmp_path / "manual")
+    repo.write(QP, flow_doc("1", "Nonconforming output"))
+    repo.commit("Add QP-02")
+    repo.write(QP, flow_doc("1", "Nonconforming output and concessions"))
+    repo.commit("Retitle without a bump")
+    repo.write(QP, flow_doc("2", "Nonconforming output and concessions"))
+    repo.commit("Bump only")
+
+    bumped, retitled, _ = load_history(repo.path, FOLDERS).for_path(QP)
+
+    assert retitled.content_changed and not retitled.revision_bumped
+    assert bumped.revision_bumped and not bumped.content_changed
+    code, out, _ = repo.qms("check", capsys=capsys)
+    assert code == 1 and "no-revision-bump: content changed without a revision bump (revision stays 1)" in out
+
+
+def test_review_date_and_label_are_still_neutral(repo: Repo) -> None:
+    repo.write(QP, doc("2").replace("review_interval", "last_review: 2024-01-05\nreview_interval"))
+    repo.commit("Bump and review")
+
+    change = load_history(repo.path, FOLDERS).for_path(QP)[0]
+    assert change.revision_bumped and not change.content_changed
+
+
+@pytest.mark.parametrize("statement", ["{% include 'ncr-steps.md' %}", "{%- include \"ncr-steps.md\" -%}",
+                                       "{%\n  include 'ncr-steps.md'\n%}", "{% import 'ncr-steps.md' as steps %}"])
+def test_an_include_in_a_controlled_document_is_refused(repo: Repo, statement: str,
+                                                         capsys: pytest.CaptureFixture) -> None:
+    repo.write("docs/_includes/ncr-steps.md", "1. Stop the machine.\n")
+    repo.write(QP, doc("1", f"The steps:\n\n{statement}\n"))
+    repo.write("docs/notes.md", "# Notes\n\n{% include 'ncr-steps.md' %}\n")  # not a controlled document
+
+    code, out, _ = repo.qms("check", capsys=capsys)
+
+    assert code == 1
+    lines = [line for line in out.splitlines() if "include-in-controlled-document" in line or "in a controlled" in line]
+    assert len(lines) == 1 and lines[0].startswith(f"{QP}:17: {{% ")
+    assert "in a controlled document: text from another file would be published as part of this document" in lines[0]
+    assert "docs/notes.md" not in out

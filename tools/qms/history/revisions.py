@@ -379,6 +379,8 @@ def front_matter_keys(yaml_text: str) -> tuple[str | None, str | None]:
         if value is _NOT_SIMPLE:
             return _front_matter_keys_yaml(yaml_text)
         values[match.group(1)] = value  # type: ignore[assignment]
+    if any(key not in values and key in yaml_text for key in ("revision", "id")):
+        return _front_matter_keys_yaml(yaml_text)  # e.g. a flow-style front matter: {id: QP-01, revision: 2}
     return values.get("revision"), values.get("id")
 
 
