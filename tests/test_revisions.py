@@ -294,3 +294,79 @@ def test_an_include_in_a_controlled_document_is_refused(repo: Repo, statement: s
     assert len(lines) == 1 and lines[0].startswith(f"{QP}:{line}: {{% ")
     assert "in a controlled document: text from another file would be published as part of this document" in lines[0]
     assert "docs/notes.md" not in out
+
+
+# ------------------------------------------------------------------------------------------------ one proposed change
+
+
+def branch_bumped_later(repo: Repo) -> None:
+    """A branch whose first commit changes the text without a bump, and whose second raises the revision; meanwhile
+    the target branch moved on with a change of another document."""
+    repo.git("checkout", "-q", "-b", "web-editor")
+    repo.write(QP, doc("1", "An NCR is raised within the shift."))
+    repo.commit("Update QP-02.md", author="Bob Builder")
+    repo.write(QP, doc("2", "An NCR is raised within the shift."))
+    repo.commit("Raise the revision of QP-02", author="Bob Builder")
+    repo.git("checkout", "-q", "main")
+    repo.write("procedures/QP-03.md", doc("1", doc_id="QP-03"))
+    repo.commit("Add QP-03")
+    repo.git("checkout", "-q", "web-editor")
+
+
+def test_a_bump_in_a_later_commit_of_the_branch_passes_check_base(repo: Repo, capsys: pytest.CaptureFixture) -> None:
+    branch_bumped_later(repo)
+
+    code, out, _ = repo.qms("check", "--base", "main", capsys=capsys)
+    assert code == 0, out
+    assert "no-revision-bump" not in out
+
+    code, out, _ = repo.qms("check", capsys=capsys)  # without --base each commit is judged: the first fails
+    assert code == 1 and "no-revision-bump: content changed without a revision bump (revision stays 1)" in out
+
+    code, out, _ = repo.qms("diff", "--base", "main", "--format", "json", capsys=capsys)
+    assert code == 0 and '"doc_id": "QP-02"' in out and "QP-03" not in out  # from the merge base: QP-03 is main's
+
+
+def test_the_net_change_of_a_branch_still_needs_a_later_revision(repo: Repo, capsys: pytest.CaptureFixture) -> None:
+    repo.git("checkout", "-q", "-b", "quiet")
+    repo.write(QP, doc("2", "Interim text."))
+    repo.commit("Raise and edit")
+    repo.write(QP, doc("1", "Final text, labelled back."))
+    repo.commit("Back to 1")
+
+    code, out, _ = repo.qms("check", "--base", "main", capsys=capsys)
+
+    assert code == 1
+    assert f"{QP}:5: QP-02: the content changed since main but the revision is still 1" in out
+
+
+def test_the_build_of_a_branch_judges_it_as_one_change_when_the_pipeline_names_the_target(new_project: Path) -> None:
+    from conftest import run
+
+    init = "procedures/QP-01-control-of-documented-information.md"
+
+    def git(*args: str, day: int) -> None:
+        when = f"2026-11-{day:02d}T10:00:00"
+        assert run(["git", "-c", "user.name=Dana Author", "-c", "user.email=dana@example.com", *args], cwd=new_project,
+                   env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}).returncode == 0
+
+    def edit(old: str, new: str, text: str) -> None:
+        path = new_project / init
+        path.write_text(path.read_text().replace(f'revision: "{old}"', f'revision: "{new}"') + text)
+
+    (new_project / "mkdocs.yml").write_text(
+        (new_project / "mkdocs.yml").read_text().replace("judge_from: ", "judge_from: 2026-11-01 #"))
+    git("add", "-A", day=20)
+    git("commit", "-q", "-m", "Import the quality manual", day=20)
+    git("branch", "-M", "main", day=20)
+    git("checkout", "-q", "-b", "web-editor", day=21)
+    edit("1", "1", "\nObsolete copies are removed within a day.\n")
+    git("commit", "-q", "-am", "Update QP-01", day=21)
+    edit("1", "2", "")
+    git("commit", "-q", "-am", "Raise the revision of QP-01", day=22)
+
+    build = ["mkdocs", "build", "--strict", "-d", str(new_project / "site")]
+    failing = run(build, cwd=new_project)
+    assert failing.returncode == 1 and "no-revision-bump" in failing.output
+    passing = run(build, cwd=new_project, env={"QMS_BASE": "main"})
+    assert passing.returncode == 0, passing.output

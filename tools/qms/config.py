@@ -26,6 +26,9 @@ from qms.problems import Problem, QMSError
 from qms.yamllines import line_of
 
 DEFAULT_CONTROLLED_DIRS = ("procedures", "docs")
+# The target branch of the pull request being built (e.g. origin/main), set by the pipelines: the branch's commits
+# are judged as one proposed change from the merge base, as `qms check --base` does.
+BASE_ENV = "QMS_BASE"
 PLUGIN = "qms"  # the plugin's name in mkdocs.yml (its entry point)
 OPTIONS_SCHEMA = package.SCHEMAS / "options.schema.yaml"
 
@@ -93,6 +96,11 @@ class Settings:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return path.as_posix()
+
+
+def base_from_environment() -> str | None:
+    """The pull request's target branch the pipeline names in QMS_BASE, or None (not a pull request build)."""
+    return os.environ.get(BASE_ENV, "").strip() or None
 
 
 def find_config(start: Path) -> Path:

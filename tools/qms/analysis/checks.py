@@ -121,8 +121,12 @@ def unresolved(project: Project, refs: list[Reference]) -> list[Problem]:
     return [p for r in refs if (p := reference_problem(project, r.kind, r.value, r.path, r.line))]
 
 
-def check_all(project: Project, history: "History", today: dt.date) -> list[Problem]:
-    """Every check the build and `qms check` run: the project, change control, reviews, gap assessment, tasks."""
+def check_all(project: Project, history: "History", today: dt.date,
+              proposed: frozenset[str] = frozenset()) -> list[Problem]:
+    """Every check the build and `qms check` run: the project, change control, reviews, gap assessment, tasks.
+
+    Changes made by `proposed` commits (a pull request's, judged as one change by `pullrequest.base_problems`) are
+    not judged one by one."""
     from qms.analysis.gap import assessment_problems
     from qms.analysis.reviews import overdue_problems
     from qms.analysis.tasks import task_problems
@@ -131,7 +135,7 @@ def check_all(project: Project, history: "History", today: dt.date) -> list[Prob
     settings = project.settings
     problems = check_project(project)
     problems += history.problems
-    problems += summarize(judge_history(history, settings.policy), settings.rel(settings.config_file))
+    problems += summarize(judge_history(history, settings.policy, proposed), settings.rel(settings.config_file))
     problems += overdue_problems(project, today, history)
     problems += assessment_problems(project)
     problems += task_problems(project.documents.values())

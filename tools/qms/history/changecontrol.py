@@ -77,10 +77,11 @@ def judge(changes: Iterable[Change], policy: Policy) -> list[Problem]:
     return [p for change in changes for p in _judge_one(change, policy, change.path)]
 
 
-def judge_history(history: History, policy: Policy) -> list[Problem]:
-    """`judge` over every change to a controlled document, each reported at the document's current path."""
+def judge_history(history: History, policy: Policy, proposed: frozenset[str] = frozenset()) -> list[Problem]:
+    """`judge` over every change to a controlled document, each reported at the document's current path; the
+    changes of `proposed` commits (a pull request's, judged as one net change) are left out."""
     ids = {path: latest_id(chain) for path, chain in history.changes.items()}
-    return [p for key, change in _keyed(history) if change.doc_id or ids[key]
+    return [p for key, change in _keyed(history) if (change.doc_id or ids[key]) and change.commit not in proposed
             for p in _judge_one(change, policy, key)]
 
 

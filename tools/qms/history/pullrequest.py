@@ -76,8 +76,7 @@ def resolve_base(repo: GitRepo, base_rev: str) -> str:
     return out.decode().strip()
 
 
-def changes_since(root: Path, base_rev: str, project: "Project") -> list[DocChange]:
-    """Controlled documents that differ between `base_rev` and the working tree (committed or not)."""
+def _repo_for(root: Path, base_rev: str) -> GitRepo:
     repo = open_repo(root)
     if repo is None:
         raise QMSError(Problem(root.as_posix(), 0, f"--base {base_rev}: not a git repository, so there is nothing "
@@ -85,7 +84,37 @@ def changes_since(root: Path, base_rev: str, project: "Project") -> list[DocChan
     if repo.head() is None:
         raise QMSError(Problem(root.as_posix(), 0, f"--base {base_rev}: the repository has no commits yet",
                                code="no-commits"))
-    base = resolve_base(repo, base_rev)
+    return repo
+
+
+def merge_base(repo: GitRepo, base_rev: str) -> str:
+    """Where the branch left `base_rev` (the target): the commit a pull request's net change is measured from."""
+    target = resolve_base(repo, base_rev)
+    out = repo.try_run("merge-base", target, "HEAD")
+    if not out:
+        raise QMSError(Problem(repo.root.as_posix(), 0, f"--base {base_rev}: this branch shares no history with "
+                                                        f"{base_rev}, so there is no change to judge: fetch the full "
+                                                        "history, or name the branch it was started from",
+                               code="no-merge-base"))
+    return out.decode().split()[0]
+
+
+def proposed_commits(root: Path, base_rev: str) -> frozenset[str]:
+    """The commits the branch proposes: reachable from HEAD and not from `base_rev` (one `git rev-list`).
+
+    Their changes are judged together, as the net change from the merge base (see `changes_since`), not
+    one by one: a revision raised in a later commit of the branch covers a text changed in an earlier one.
+    """
+    repo = _repo_for(root, base_rev)
+    target = resolve_base(repo, base_rev)
+    return frozenset(repo.run("rev-list", "HEAD", f"^{target}", "--").decode().split())
+
+
+def changes_since(root: Path, base_rev: str, project: "Project") -> list[DocChange]:
+    """Controlled documents that differ between the merge base of `base_rev` and HEAD, and the working tree
+    (committed or not): the net change of the branch, whatever the target did since."""
+    repo = _repo_for(root, base_rev)
+    base = merge_base(repo, base_rev)
     folders = controlled_folders(project.settings)
     pathspecs = repo.pathspecs(folders)
     entries = parse_raw(repo.run("diff", "-M", "--raw", "-z", "--no-abbrev", "--no-ext-diff", base, "--", *pathspecs))

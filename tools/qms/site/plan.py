@@ -22,6 +22,7 @@ from qms import package
 from qms.analysis.checks import check_all
 from qms.config import Settings, option_line
 from qms.history.changecontrol import controlled_folders
+from qms.history.pullrequest import base_problems, proposed_commits
 from qms.history.revisions import History, load_history
 from qms.model import glossary
 from qms.model.documents import Document
@@ -63,12 +64,20 @@ class Loaded:
     problems: tuple[Problem, ...]  # everything the checks found (documents, references, records, change control)
 
 
-def load(settings: Settings, today: dt.date) -> Loaded:
+def load(settings: Settings, today: dt.date, base: str | None = None) -> Loaded:
     """Read the project and its git history and check them as of `today`. Raises QMSError only when no truthful
-    manual can be built (a broken catalogue, schema or repository)."""
+    manual can be built (a broken catalogue, schema or repository).
+
+    With `base` (the target branch of a pull request, e.g. origin/main) the branch's commits are judged as one
+    proposed change: the net change from the merge base (`pullrequest.base_problems`), not commit by commit.
+    """
     project = load_project(settings)
     history = load_history(settings.root, controlled_folders(settings), revision_scheme=settings.revision_scheme)
-    return Loaded(settings, project, history, tuple(check_all(project, history, today)))
+    proposed = proposed_commits(settings.root, base) if base else frozenset()
+    problems = check_all(project, history, today, proposed=proposed)
+    if base:
+        problems += base_problems(project, base)
+    return Loaded(settings, project, history, tuple(problems))
 
 
 @dataclass(frozen=True)
