@@ -13,6 +13,7 @@ from qms.model.documents import Document
 from qms.model.project import Project
 from qms.render import paths
 from qms.render.pages import WIDE_HEADER
+from qms.render.pastrevisions import past_versions, revision_link
 from qms.render.redline import REDLINE_CSS, change_details, compare_page
 from qms.render.writer import SITE as W
 from qms.render.writer import Markup
@@ -113,15 +114,16 @@ def revision_table(project: Project, history: History, doc: Document) -> Markup:
     if not changes:
         return head + Markup("No committed revision yet.\n\n</div>\n")
     with_page = set(compared(project, history, doc))
+    past = past_versions(history, doc)
     rows = []
     for change in changes:
         rev = change.revision or ("withdrawn" if change.status == "D" else "—")
         summary: object = _summary(change.summary, change.pr)
         if change in with_page:
             summary = W.link(summary, paths.relative(compare_uri(doc, change), doc.src_uri), "What changed")
-        rows.append([W.strong(rev), change.date, summary, change.author, ", ".join(change.approved_by) or "—",
+        rows.append([revision_link(doc, change, past, W.strong(rev)), change.date, summary, change.author, ", ".join(change.approved_by) or "—",
                      _commit(commit_link(project, history, change), change.short), _flags(change)])
-    note = "Select a change to see what it changed, word by word."
+    note = "Select a change to see what it changed, word by word, and a revision to read the document as it stood."
     if len(with_page) < len(changes):
         note += (f" Comparisons are published for the {len(with_page)} most recent changes; older ones are in the "
                  "git history")

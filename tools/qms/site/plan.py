@@ -30,7 +30,7 @@ from qms.model.project import Project, load_project
 from qms.model.yamlio import YAMLSyntaxProblem, split_front_matter
 from qms.model.yamlio import load as load_yaml
 from qms.problems import Problem
-from qms.render import changes, docpage, pages, paths, registers, reports, sanitize
+from qms.render import changes, docpage, pages, pastrevisions, paths, registers, reports, sanitize
 from qms.render.links import Linker
 
 CSS_URI = "assets/qms/qms.css"
@@ -205,8 +205,16 @@ def document_page(project: Project, history: History, doc: Document) -> Document
 
 def generated_content(project: Project, history: History, today: dt.date) -> dict[str, str]:
     """Every generated page and calendar, uri -> text: catalogue pages, registers, change control, reports."""
-    return {**pages.generated_pages(project), **registers.register_pages(project, today),
-            **changes.change_pages(project, history), **reports.report_pages(project, today, history)}
+    content = {**pages.generated_pages(project), **registers.register_pages(project, today),
+               **changes.change_pages(project, history), **reports.report_pages(project, today, history)}
+    settings = project.settings
+    published = {page.src_uri for page in project.pages}
+
+    def exists(uri: str) -> bool:  # a page or file of the site, for the links of past revisions' texts
+        return uri in content or uri in published or (settings.docs_dir / uri).is_file()
+
+    content.update(pastrevisions.past_pages(project, history, exists))
+    return content
 
 
 def build(loaded: Loaded, today: dt.date) -> Plan:
