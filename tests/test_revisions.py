@@ -370,3 +370,60 @@ def test_the_build_of_a_branch_judges_it_as_one_change_when_the_pipeline_names_t
     assert failing.returncode == 1 and "no-revision-bump" in failing.output
     passing = run(build, cwd=new_project, env={"QMS_BASE": "main"})
     assert passing.returncode == 0, passing.output
+
+
+# ------------------------------------------------------------------------------------------------ past revisions
+
+INIT_QP = "procedures/QP-01-control-of-documented-information.md"
+
+
+def manual_with_three_revisions(project: Path) -> None:
+    """qms init's manual with QP-01 at revisions 1, 2 (linking a page that is later deleted) and 3."""
+    from conftest import run
+
+    def commit(message: str, day: int) -> None:
+        when = f"2026-11-{day:02d}T10:00:00"
+        for args in (["add", "-A"], ["commit", "-q", "-m", message]):
+            assert run(["git", "-c", "user.name=Dana Author", "-c", "user.email=dana@example.com", *args],
+                       cwd=project, env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}).returncode == 0
+
+    path = project / INIT_QP
+    original = path.read_text()
+    commit("Import the quality manual", 10)
+    (project / "docs/forms.md").write_text("# Forms\n")
+    path.write_text(original.replace('revision: "1"', 'revision: "2"')
+                    + "\n4. Forms are listed in [the forms page](../forms.md#list) and in "
+                      "[the manual](../QM-01-quality-manual.md).\n5. Shown as written: {{ 7 * 6 }}.\n")
+    commit("QP-01: forms page (#3)", 12)
+    (project / "docs/forms.md").unlink()
+    path.write_text(original.replace('revision: "1"', 'revision: "3"') + "\n4. Copies are withdrawn the same day.\n")
+    commit("QP-01: withdraw copies the same day", 15)
+
+
+def test_each_revision_row_links_the_document_as_it_stood(new_project: Path) -> None:
+    from conftest import mkdocs_build, page
+    import json
+    import re
+
+    manual_with_three_revisions(new_project)
+    result = mkdocs_build(new_project)
+    assert result.returncode == 0, result.output
+
+    site = new_project / "site"
+    html = page(site, INIT_QP)
+    history = re.search(r'<div class="qms-history">(.*?)</div>', html, re.S).group(1)
+    links = re.findall(r'<a href="([^"]+)" title="QP-01 as it stood at revision (\d)">', history)
+    assert [rev for _, rev in links] == ["2", "1"]  # revision 3 is this page
+    past = (site / "procedures" / Path(INIT_QP).stem / links[0][0] / "index.html").resolve()
+    text = past.read_text()
+    assert "Superseded: revision 2 of 2026-11-12" in text
+    assert "replaced on 2026-11-15 by revision 3" in text
+    assert "Forms are listed in the forms page and in" in text  # the deleted page's link keeps its text
+    assert re.search(r'<a href="[./]*QM-01-quality-manual/">the manual</a>', text)
+    assert "Shown as written: {{ 7 * 6 }}." in text  # old text never runs as a template
+    assert 'class="qms-term"' in text  # its literal macro calls are resolved
+    assert "Copies are withdrawn the same day" not in text
+    # outside the navigation and the search index
+    assert "revision-2-" not in page(site, "index.md")
+    index = json.loads((site / "search" / "search_index.json").read_text())
+    assert not [d for d in index["docs"] if "revision-2-" in d["location"]]

@@ -95,8 +95,8 @@ def past_page(linker: Linker, doc: Document, change: Change, later: Change | Non
     }
     control = W.md('<div class="qms-docmeta" markdown>\n\n{}</div>\n\n', W.table(list(facts), [list(facts.values())]))
     source_uri = _source_uri(doc, old_path)
+    body = rebase_links(body, source_uri, uri, exists)  # the author's links first, then the engine's
     body = resolve_literal_calls(linker, body, uri, doc.path)
-    body = rebase_links(body, source_uri, uri, exists)
     back = W.md("\n\n{}\n", W.link(f"← {doc.label}, current revision", paths.relative(doc.src_uri, uri)))
     head = W.concat(W.heading(1, f"{doc.id} {title} — revision {revision} (superseded)"), notice, control)
     return "".join([head, body, back])  # the body is the author's Markdown, as on the document's own page
