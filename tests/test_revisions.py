@@ -427,3 +427,27 @@ def test_each_revision_row_links_the_document_as_it_stood(new_project: Path) -> 
     assert "revision-2-" not in page(site, "index.md")
     index = json.loads((site / "search" / "search_index.json").read_text())
     assert not [d for d in index["docs"] if "revision-2-" in d["location"]]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed (.ci/run installs it)")
+def test_qms_pdf_prints_a_past_revision(new_project: Path) -> None:
+    from conftest import mkdocs_build, run
+
+    manual_with_three_revisions(new_project)
+    site = new_project / "site"
+    assert mkdocs_build(new_project).returncode == 0
+
+    result = run(["qms", "pdf", "--site", str(site), "--document", "QP-01", "--revision", "2", "-o",
+                  str(new_project / "out")], cwd=new_project)
+    assert result.returncode == 0, result.output
+    pdf = new_project / "out" / "documents" / "QP-01-revision-2.pdf"
+    text = " ".join(subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert "QP-01 Control of documented information Revision 2 (superseded)" in text
+    assert "Superseded: revision 2 of 2026-11-12" in text and "Forms are listed in the forms page" in text
+    assert "Copies are withdrawn the same day" not in text
+
+    unknown = run(["qms", "pdf", "--site", str(site), "--document", "QP-01", "--revision", "9"], cwd=new_project)
+    assert unknown.returncode != 0
+    assert "QP-01 has no revision '9' in its history (revisions: 3, 2, 1)" in unknown.output
+    assert "Traceback" not in unknown.output

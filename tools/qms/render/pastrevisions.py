@@ -32,10 +32,14 @@ _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#|/)", re.I)
 _FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.M | re.S)
 
 
+def label_slug(label: str | None) -> str:
+    """A revision label as a part of a file name: letters, digits and dots only ('2.1', 'B')."""
+    return _LABEL.sub("-", label or "none").strip("-.") or "none"
+
+
 def past_uri(doc: Document, change: Change) -> str:
     """Where the version a change made is published: changes/QP-02/revision-3-1a2b3c4d.md."""
-    label = _LABEL.sub("-", change.revision or "none").strip("-") or "none"
-    return f"{CHANGES_DIR}/{doc.id}/revision-{label}-{change.short}.md"
+    return f"{CHANGES_DIR}/{doc.id}/revision-{label_slug(change.revision)}-{change.short}.md"
 
 
 def past_versions(history: History, doc: Document) -> list[Change]:
