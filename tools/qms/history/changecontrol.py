@@ -155,10 +155,13 @@ class AuditRow:
     via_pr: bool
     flags: tuple[str, ...]
     url: str | None = None
+    record_type: str | None = None  # a change to a record (doc_id holds the record id): see qms.history.recordchanges
+    fields: tuple[str, ...] = ()  # 'result: pass → fail', values of non-public fields hidden
+    reasons: tuple[str, ...] = ()  # why each flag
 
 
 AUDIT_COLUMNS = ("date", "commit", "doc_id", "path", "revision", "previous_revision", "status", "author",
-                 "approved_by", "summary", "pr", "signature", "via_pr", "flags", "url")
+                 "approved_by", "summary", "pr", "signature", "via_pr", "flags", "url", "record_type", "fields")
 
 
 def audit_trail(history: History, since: dt.date | None = None, until: dt.date | None = None) -> list[AuditRow]:
