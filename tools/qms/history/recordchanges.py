@@ -418,10 +418,20 @@ def _judge_approval(approval: _Approval, roles: Sequence[str], people: Sequence[
     return None
 
 
+def _people_at(repo: GitRepo, base: str, records_rel: str) -> list[dict]:
+    """The person register as the base has it: a pull request cannot give its author the role that approves it."""
+    folder = repo.to_git(f"{records_rel}/{PERSON_TYPE}")
+    listing = repo.run("ls-tree", "-r", "-z", "--full-tree", base, "--", folder).decode("utf-8", "replace")
+    blobs = [line.split()[2] for line in listing.split("\0") if line and line.split()[1:2] == ["blob"]
+             and line.endswith(RECORD_SUFFIXES)]
+    texts = repo.read_blobs(blobs)
+    return [d for d in (_data(None if t is None else t.decode("utf-8-sig", "replace")) for t in texts.values()) if d]
+
+
 def _with_approvals(project: "Project", repo: GitRepo, base: str, schemas: list[SchemaChange],
                     base_types: dict[str, RecordType | None]) -> list[SchemaChange]:
     approvals = approvals_since(repo, base)
-    people = [r.data for r in project.records if r.type == PERSON_TYPE] if approvals else []
+    people = _people_at(repo, base, project.settings.rel(project.settings.records_dir)) if approvals else []
     out = []
     for change in schemas:
         # the owner as the base had it: a pull request cannot make its own author's role the owner
@@ -501,13 +511,21 @@ def record_audit_rows(project: "Project", since: dt.date | None = None,
             date=c.date, commit=c.commit, doc_id=found.record_id, path=c.path, revision=None, previous_revision=None,
             status=c.status, author=c.author, approved_by=c.approved_by, summary=c.summary, pr=c.pr,
             signature=c.signature, via_pr=c.via_pr, flags=found.flags, url=history.commit_url(c.commit),
-            record_type=found.record_type, fields=found.changes_text, reasons=found.reasons))
+            record_type=found.record_type, fields=found.changes_text, reasons=found.reasons,
+            datetime=c.datetime.isoformat()))
     return rows
 
 
 def merged(*row_lists: Iterable[AuditRow]) -> list[AuditRow]:
     """Audit rows of documents and records in one list, newest first (each list's own order kept within a day)."""
-    return sorted((r for rows in row_lists for r in rows), key=lambda r: r.date, reverse=True)
+    def when(row: AuditRow) -> dt.datetime:
+        try:
+            moment = dt.datetime.fromisoformat(row.datetime or row.date)
+        except ValueError:
+            return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+    return sorted((r for rows in row_lists for r in rows), key=when, reverse=True)
 
 
 RECORD_COLUMNS = ("kind", "record_id", "record_type", "status", "path", "old_path", "fields", "flags", "reasons")
