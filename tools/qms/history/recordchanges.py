@@ -494,14 +494,34 @@ def record_audit_rows(project: "Project", since: dt.date | None = None,
         return []
     changes = [c for c in history.all_changes() if c.path.endswith(RECORD_SUFFIXES)
                and (not since or c.datetime.date() >= since) and (not until or c.datetime.date() <= until)]
-    texts = history.texts(b for c in changes for b in (c.blob, c.previous_blob) if b)
+    # each change is judged by its record type before the change, after it and now (as `record_diff` is): a field
+    # shows only when all three publish it, so a merged widening never shows what it widened
+    schema_rel = settings.rel(settings.schema_dir)
+    schema_refs = {}
+    for c in changes:
+        type_id = _type_of(c.path, records_rel)
+        if type_id:
+            git_path = f"{history.git_prefix}{schema_rel}/{type_id}{SCHEMA_SUFFIX}"
+            schema_refs[(c.commit, type_id)] = (f"{c.commit}^:{git_path}", f"{c.commit}:{git_path}")
+    texts = history.texts([*(b for c in changes for b in (c.blob, c.previous_blob) if b),
+                           *(ref for pair in schema_refs.values() for ref in pair)])
+    parsed: dict[tuple[str, str], RecordType | None] = {}
 
-    def types_of(type_id: str) -> tuple[RecordType, ...]:
-        rtype = project.record_types.get(type_id)
-        return (rtype,) if rtype else ()
+    def type_from(ref: str, type_id: str) -> RecordType | None:
+        text = texts.get(ref)
+        if text is None:
+            return None
+        if (type_id, text) not in parsed:
+            parsed[(type_id, text)] = record_type_from_text(project, type_id, text,
+                                                            f"{schema_rel}/{type_id}{SCHEMA_SUFFIX}")
+        return parsed[(type_id, text)]
 
     rows = []
     for c in changes:
+        def types_of(type_id: str, commit: str = c.commit) -> tuple[RecordType, ...]:
+            then = [type_from(ref, type_id) for ref in schema_refs.get((commit, type_id), ())]
+            return tuple(t for t in (*then, project.record_types.get(type_id)) if t is not None)
+
         entry = FileChange(c.status, c.path, c.old_path, c.previous_blob, c.blob)
         found = _record_change(entry, texts.get(c.previous_blob or ""), texts.get(c.blob or ""), records_rel,
                                types_of, c.datetime.date())
