@@ -487,8 +487,6 @@ def record_audit_rows(project: "Project", since: dt.date | None = None,
     every version read."""
     settings = project.settings
     records_rel = settings.rel(settings.records_dir)
-    if not settings.records_dir.is_dir() and open_repo(settings.root) is None:
-        return []
     history = load_history(settings.root, [records_rel])
     if not history.tracked:
         return []
