@@ -53,6 +53,7 @@ class Policy:
     errors: tuple[str, ...] = ("no-revision-bump",)
     judge_from: dt.date | None = None
     overdue_review_is_error: bool = False
+    confidentiality_approvers: tuple[str, ...] = ("owner", "quality-manager")  # roles; 'owner': the type's owner
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,8 @@ def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | No
             errors=tuple(policy_raw.get("errors", policy_schema["errors"]["default"])),
             judge_from=dt.date.fromisoformat(judge_from) if judge_from else None,
             overdue_review_is_error=bool(policy_raw.get("overdue_review_is_error", False)),
+            confidentiality_approvers=tuple(policy_raw.get("confidentiality_approvers",
+                                                           policy_schema["confidentiality_approvers"]["default"])),
         ),
         raw=dict(options),
     )

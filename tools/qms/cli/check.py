@@ -9,6 +9,7 @@ from pathlib import Path
 from qms import clock
 from qms.cli.options import date_arg
 from qms.config import load_settings
+from qms.history import recordchanges
 from qms.history.pullrequest import base_problems
 from qms.problems import errors, problems_json, sort_problems, summary
 from qms.site import plan
@@ -36,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     problems = list(loaded.problems)
     if args.base:
         problems += base_problems(loaded.project, args.base)
+        problems += recordchanges.base_problems(loaded.project, args.base)
     if args.paths:
         wanted = {settings.rel(Path(p).resolve()) for p in args.paths}
         problems = [p for p in problems if p.path in wanted]

@@ -155,10 +155,14 @@ class AuditRow:
     via_pr: bool
     flags: tuple[str, ...]
     url: str | None = None
+    record_type: str | None = None  # a change to a record (doc_id holds the record id): see qms.history.recordchanges
+    fields: tuple[str, ...] = ()  # 'result: pass → fail', values of non-public fields hidden
+    reasons: tuple[str, ...] = ()  # why each flag
+    datetime: str = ""  # ISO 8601 commit date on the first-parent line: orders document and record rows together
 
 
 AUDIT_COLUMNS = ("date", "commit", "doc_id", "path", "revision", "previous_revision", "status", "author",
-                 "approved_by", "summary", "pr", "signature", "via_pr", "flags", "url")
+                 "approved_by", "summary", "pr", "signature", "via_pr", "flags", "url", "record_type", "fields")
 
 
 def audit_trail(history: History, since: dt.date | None = None, until: dt.date | None = None) -> list[AuditRow]:
@@ -172,7 +176,8 @@ def audit_trail(history: History, since: dt.date | None = None, until: dt.date |
             date=change.date, commit=change.commit, doc_id=doc_id, path=change.path, revision=change.revision,
             previous_revision=change.previous_revision, status=change.status, author=change.author,
             approved_by=change.approved_by, summary=change.summary, pr=change.pr, signature=change.signature,
-            via_pr=change.via_pr, flags=flags_for(change), url=history.commit_url(change.commit)))
+            via_pr=change.via_pr, flags=flags_for(change), url=history.commit_url(change.commit),
+            datetime=change.datetime.isoformat()))
     return rows
 
 
