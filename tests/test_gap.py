@@ -239,7 +239,9 @@ def test_the_example_company_shows_a_mixture():
     analysis = gap.analyse(load_project(load_settings(ROOT / "mkdocs.yml")))
     assert not analysis.problems, analysis.problems
     counts = analysis.counts
-    assert counts["covered"] and counts["partial"] and counts["gap"] and counts["not applicable"]
+    assert counts["covered"] and counts["partial"] and counts["gap"]
+    assert counts["not applicable"] == 0  # every requirement applies to the example, 8.5.5 included
+    assert [d.id for d in analysis.get("8.5.5").documents] == ["QP-18"]
 
 
 def test_every_report_page_of_the_example_links_only_to_pages_that_exist():
