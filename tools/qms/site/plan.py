@@ -21,7 +21,8 @@ from typing import Mapping
 from qms import package
 from qms.analysis.checks import check_all
 from qms.config import Settings, option_line
-from qms.history.changecontrol import controlled_folders
+from qms.history.approvals import judged_history, rewrite_problems
+from qms.history.changecontrol import controlled_changes, controlled_folders
 from qms.history.revisions import History, load_history
 from qms.model import glossary
 from qms.model.documents import Document
@@ -67,8 +68,10 @@ def load(settings: Settings, today: dt.date) -> Loaded:
     """Read the project and its git history and check them as of `today`. Raises QMSError only when no truthful
     manual can be built (a broken catalogue, schema or repository)."""
     project = load_project(settings)
-    history = load_history(settings.root, controlled_folders(settings))
-    return Loaded(settings, project, history, tuple(check_all(project, history, today)))
+    history = judged_history(load_history(settings.root, controlled_folders(settings)), project)
+    rewrites = rewrite_problems(history, settings.policy, settings.rel(settings.config_file),
+                                controlled_changes(history))
+    return Loaded(settings, project, history, tuple(check_all(project, history, today)) + tuple(rewrites))
 
 
 @dataclass(frozen=True)
