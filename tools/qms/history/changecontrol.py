@@ -34,8 +34,8 @@ NO_REVISION_BUMP = "no-revision-bump"
 NO_APPROVAL = "no-approval"
 UNSIGNED = "unsigned"
 DIRECT_CHANGE = "direct-change"
-# the options schema's policy.errors lists the same, and history-rewritten (see approvals.rewrite_problems)
-FLAGS = (NO_REVISION_BUMP, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE, *approvals.APPROVAL_FLAGS)
+# the options schema's policy.errors lists the same (history-rewritten: see approvals.rewrite_problems)
+FLAGS = (NO_REVISION_BUMP, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE, *approvals.APPROVAL_FLAGS, approvals.HISTORY_REWRITTEN)
 FLAG_TEXT = {
     NO_REVISION_BUMP: "content changed without a revision bump",
     NO_APPROVAL: "no approval that counts (nobody with authority, other than its authors, approved it by merging "
@@ -165,10 +165,11 @@ class AuditRow:
     via_pr: bool
     flags: tuple[str, ...]
     url: str | None = None
+    signatures: tuple[str, ...] = ()  # 'approved: Helen Carter (P-002, quality-manager), 2026-11-26, verified'
 
 
 AUDIT_COLUMNS = ("date", "commit", "doc_id", "path", "revision", "previous_revision", "status", "author",
-                 "approved_by", "summary", "pr", "signature", "via_pr", "flags", "url")
+                 "approved_by", "summary", "pr", "signature", "via_pr", "flags", "url", "signatures")
 
 
 def audit_trail(history: History, since: dt.date | None = None, until: dt.date | None = None) -> list[AuditRow]:
@@ -182,7 +183,8 @@ def audit_trail(history: History, since: dt.date | None = None, until: dt.date |
             date=change.date, commit=change.commit, doc_id=doc_id, path=change.path, revision=change.revision,
             previous_revision=change.previous_revision, status=change.status, author=change.author,
             approved_by=change.approved_by, summary=change.summary, pr=change.pr, signature=change.signature,
-            via_pr=change.via_pr, flags=flags_for(change), url=history.commit_url(change.commit)))
+            via_pr=change.via_pr, flags=flags_for(change), url=history.commit_url(change.commit),
+            signatures=tuple(_cell(e) for e in history_entry(change)["signatures"])))
     return rows
 
 

@@ -274,9 +274,10 @@ def audit_trail_page(project: Project, history: History) -> str:
         summary: object = _summary(row.summary, row.pr)
         if change_uri:
             summary = W.link(summary, paths.relative(change_uri, AUDIT_TRAIL))
-        cells.append([row.date, doc_cell, rev, summary, row.author, ", ".join(row.approved_by) or "—",
+        cells.append([row.date, doc_cell, rev, summary, row.author,
+                      W.lines(row.signatures) if row.signatures else ", ".join(row.approved_by) or "—",
                       _commit(row.url, row.commit[:8]), W.join(" ", map(W.code, row.flags))])
-    out.append(W.table(["Date", "Document", "Revision", "Change", "Author", "Approved by", "Commit", "Flags"], cells,
+    out.append(W.table(["Date", "Document", "Revision", "Change", "Author", "Signatures", "Commit", "Flags"], cells,
                        empty="", none=None))
     return WIDE_HEADER + W.concat(*out)
 
