@@ -110,7 +110,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     encoding="utf-8")
     git(root, "commit", "-q", "-am",
         f"Subject {P[24]} {{{{ 6*7 }}}}\n\nApproved-by: Mallory {SCRIPT[25]} <m@example.com>\n"
-        f"Co-authored-by: [Eve](javascript:alert(26)) <e@example.com>\n", name=f"Author {P[27]}")
+        f"Co-authored-by: [Eve](javascript:alert(26)) <e@example.com>\n", name=f"Author {P[27]}",
+        email="author@example.com")
     git(root, "checkout", "-q", "main")
     git(root, "merge", "-q", "--no-ff", "change", "-m",
         f"Merge pull request #12 from owner/change\n\nPR title {P[28]} {JS_LINK[29]}")

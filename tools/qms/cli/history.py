@@ -9,7 +9,7 @@ from pathlib import Path
 
 from qms.cli.options import date_arg
 from qms.config import load_settings
-from qms.history import changecontrol, pullrequest, recordchanges
+from qms.history import approvals, changecontrol, pullrequest, recordchanges
 from qms.history.revisions import History, latest_id, load_history
 from qms.model.project import Project, load_project
 from qms.problems import Problem, QMSError
@@ -63,7 +63,9 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def _history(project: Project) -> History:
-    history = load_history(project.settings.root, changecontrol.controlled_folders(project.settings))
+    """The history with its approvals judged against the person register and the policy."""
+    history = approvals.judged_history(
+        load_history(project.settings.root, changecontrol.controlled_folders(project.settings)), project)
     for problem in history.problems:
         print(problem, file=sys.stderr)
     return history
@@ -71,7 +73,7 @@ def _history(project: Project) -> History:
 
 def run_history(args: argparse.Namespace) -> int:
     """Print the revision history of one document."""
-    project = load_project(load_settings(args.config_file), with_records=False)
+    project = load_project(load_settings(args.config_file))  # the person register: who signed each change
     history = _history(project)
     doc = project.documents.get(args.doc_id)
     if doc is not None:
@@ -101,11 +103,10 @@ def run_audit_trail(args: argparse.Namespace) -> int:
     if args.since and args.until and args.since > args.until:
         raise QMSError(Problem("audit-trail", 0, f"--since {args.since} is after --until {args.until}",
                                code="usage"))
-    history = load_history(settings.root, changecontrol.controlled_folders(settings))
-    for problem in history.problems:
-        print(problem, file=sys.stderr)
+    project = load_project(settings)
+    history = _history(project)
     rows = recordchanges.merged(changecontrol.audit_trail(history, args.since, args.until),
-                                recordchanges.record_audit_rows(load_project(settings), args.since, args.until))
+                                recordchanges.record_audit_rows(project, args.since, args.until))
     _emit(changelog.audit_markdown(rows) if args.format == "md" else changecontrol.format_audit(rows, args.format),
           args.output)
     return 0

@@ -118,10 +118,11 @@ def _project(args: argparse.Namespace, with_records: bool = True) -> Project:
 
 
 def _history(project: Project):  # noqa: ANN202 - History, imported lazily: git is only needed here
+    from qms.history.approvals import judged_history
     from qms.history.changecontrol import controlled_folders
     from qms.history.revisions import load_history
 
-    return load_history(project.settings.root, controlled_folders(project.settings))
+    return judged_history(load_history(project.settings.root, controlled_folders(project.settings)), project)
 
 
 # ----------------------------------------------------------------------------------------------

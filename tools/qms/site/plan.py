@@ -21,7 +21,8 @@ from typing import Mapping
 from qms import package
 from qms.analysis.checks import check_all
 from qms.config import Settings, option_line
-from qms.history.changecontrol import controlled_folders
+from qms.history.approvals import judged_history, rewrite_problems
+from qms.history.changecontrol import controlled_changes, controlled_folders
 from qms.history.revisions import History, load_history
 from qms.model import glossary
 from qms.model.documents import Document
@@ -67,8 +68,10 @@ def load(settings: Settings, today: dt.date) -> Loaded:
     """Read the project and its git history and check them as of `today`. Raises QMSError only when no truthful
     manual can be built (a broken catalogue, schema or repository)."""
     project = load_project(settings)
-    history = load_history(settings.root, controlled_folders(settings))
-    return Loaded(settings, project, history, tuple(check_all(project, history, today)))
+    history = judged_history(load_history(settings.root, controlled_folders(settings)), project)
+    rewrites = rewrite_problems(history, settings.policy, settings.rel(settings.config_file),
+                                controlled_changes(history))
+    return Loaded(settings, project, history, tuple(check_all(project, history, today)) + tuple(rewrites))
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,8 @@ def _front_matter(content: str) -> dict:
 def document_page(project: Project, history: History, doc: Document) -> DocumentPage:
     """What `doc`'s page shows around its text: heading, control block, notices, cross-references, history."""
     before, after = docpage.decoration(project, doc, control_rows=changes.control_rows(history, doc),
-                                       header_extra=changes.draft_banner(history, doc),
+                                       header_extra=changes.draft_banner(history, doc)
+                                       + changes.signature_block(project, history, doc),
                                        footer_extra=changes.revision_table(project, history, doc))
     return DocumentPage(doc.src_uri, doc, doc.label, doc.status if doc.status in STATUS_LABELS else None,
                         before, after)
