@@ -61,7 +61,7 @@ class Example:
     def merge(self, title: str) -> None:
         self.git("checkout", "-q", "main")
         self.git("merge", "-q", "--no-ff", "feature", "-m", "Merge pull request #7 from acme/feature", "-m", title,
-                 author=("Rosalind Achterberg", "rosalind@example.com"))
+                 author=("Helen Carter", "helen.carter@aldwick-precision.example"))
 
     def qms(self, capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
         code = cli.main(["-f", str(self.path / "mkdocs.yml"), *args])
@@ -100,7 +100,7 @@ def test_a_calibration_result_changed_on_a_branch_shows_in_qms_diff_and_the_audi
     rows = [r for r in json.loads(out) if r["doc_id"] == "CAL-2025-002"]
     assert rows[0]["record_type"] == "calibration" and rows[0]["fields"] == ["result: pass → fail"]
     assert rows[0]["summary"] == "The result of CAL-2025-002 was a fail" and rows[0]["approved_by"] == [
-        "Rosalind Achterberg"]
+        "Helen Carter"]
     assert rows[0]["via_pr"] and rows[0]["pr"] == "#7"
     code, out, _ = example.qms(capsys, "audit-trail", "--format", "md", "--since", "2026-11-02")
     assert "| CAL-2025-002 | changed | The result of CAL-2025-002 was a fail (calibration record: result: pass → fail)" in out
@@ -162,7 +162,7 @@ def test_a_retained_record_deleted_early_is_flagged_record_deleted_and_an_expire
 def test_a_widened_person_schema_is_a_confidentiality_change_error_until_approved(example, capsys):
     example.widen_person_schema()
     example.commit("Show names in the person register",
-                   "--trailer", "Confidentiality-approved-by: Rosalind Achterberg <rosalind@example.com>")
+                   "--trailer", "Confidentiality-approved-by: Helen Carter <helen.carter@aldwick-precision.example>")
 
     code, out, err = example.qms(capsys, "check", "--base", "main")
     assert code == 1
@@ -170,7 +170,7 @@ def test_a_widened_person_schema_is_a_confidentiality_change_error_until_approve
     assert problem.startswith(f"{PERSON_SCHEMA}:")
     assert "x-qms.public_fields: [id, role, additional_roles, status] → [id, name, role" in problem
     assert "hr-manager or quality-manager" in problem
-    assert "not counted: Rosalind Achterberg: written in commit" in problem  # the author wrote someone else's name
+    assert "not counted: Helen Carter: written in commit" in problem  # the author wrote someone else's name
 
     code, out, err = example.qms(capsys, "diff", "--base", "main")
     assert code == 0  # a report: the pull request's summary is still written
@@ -186,12 +186,12 @@ def test_a_widened_person_schema_is_a_confidentiality_change_error_until_approve
 
     # the quality manager approves in a commit of her own
     example.commit("Approve showing names", "--trailer",
-                   "Confidentiality-approved-by: Rosalind Achterberg <rosalind@example.com>",
-                   author=("Rosalind Achterberg", "rosalind@example.com"))
+                   "Confidentiality-approved-by: Helen Carter <helen.carter@aldwick-precision.example>",
+                   author=("Helen Carter", "helen.carter@aldwick-precision.example"))
     code, out, err = example.qms(capsys, "check", "--base", "main")
     assert "confidentiality-change" not in out + err
     _, out, _ = example.qms(capsys, "diff", "--base", "main")
-    assert "(person): approved by Rosalind Achterberg" in out
+    assert "(person): approved by Helen Carter" in out
 
 
 def test_a_changed_id_pattern_is_a_confidentiality_change(example, capsys):

@@ -409,13 +409,22 @@ def _judge_approval(approval: _Approval, roles: Sequence[str], people: Sequence[
     if not acted:
         return (f"written in commit {approval.commit[:8]} by {approval.author[0]}, not by the approver: an approval "
                 "counts only in a commit its approver made")
-    matches = [p for p in people if _norm(p.get("name")) == name and p.get("status", "active") == "active"]
+    matches = [p for p in people if p.get("status", "active") == "active" and _is(p, name, email)]
     if not matches:
-        return "no active person of that name in the person register"
+        return "no active person of that name or git identity in the person register"
     held = {str(r) for p in matches for r in [p.get("role"), *(p.get("additional_roles") or [])] if r}
     if not held & set(roles):
         return f"holds no role that may approve it ({', '.join(roles)})"
     return None
+
+
+def _is(entry: dict, name: str, email: str) -> bool:
+    """Whether a person register entry is the person named: by one of the git identities it maps to them
+    (qms.model.people's `git:`), or, for an approval without an email, by name."""
+    identities = [str(i) for i in entry.get("git") or [] if isinstance(i, str)]
+    if email and any(_email(i) == email for i in identities):
+        return True
+    return _norm(entry.get("name")) == name or any(_norm(person(i)) == name for i in identities if not email)
 
 
 def _people_at(repo: GitRepo, base: str, records_rel: str) -> list[dict]:
