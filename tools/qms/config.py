@@ -53,6 +53,7 @@ class Policy:
     errors: tuple[str, ...] = ("no-revision-bump",)
     judge_from: dt.date | None = None
     overdue_review_is_error: bool = False
+    overdue_records_is_error: bool = False  # calibrations, corrective actions, training, audits, management review
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,7 @@ def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | No
             errors=tuple(policy_raw.get("errors", policy_schema["errors"]["default"])),
             judge_from=dt.date.fromisoformat(judge_from) if judge_from else None,
             overdue_review_is_error=bool(policy_raw.get("overdue_review_is_error", False)),
+            overdue_records_is_error=bool(policy_raw.get("overdue_records_is_error", False)),
         ),
         raw=dict(options),
     )

@@ -129,7 +129,7 @@ def _history(project: Project):  # noqa: ANN202 - History, imported lazily: git 
 
 def run_gap(args: argparse.Namespace) -> int:
     project = _project(args)
-    analysis = gap.analyse(project)
+    analysis = gap.analyse(project, as_of=clock.today(args.as_of), history=_history(project))
     if analysis.problems:
         _warn(list(analysis.problems))
         if any(p.severity == "error" for p in analysis.problems) and analysis.assessment is None:

@@ -46,9 +46,9 @@ def _clause_link(standard: Standard, clause: Clause, from_uri: str) -> Markup:
 
 
 def _status(project: Project, clause: Clause) -> str:
-    if clause.id in project.not_applicable:
+    if project.not_applicable_for(clause) is not None:
         return "not applicable"
-    docs = project.documents_by_clause.get(clause.id, [])
+    docs = project.documents_for(clause)
     return "addressed" if docs else "not addressed"
 
 
@@ -62,7 +62,7 @@ def clause_index_page(project: Project, standard: Standard) -> str:
         out.append(W.heading(2, W.md("{} {}", top.id, clause_name_md(top))))
         rows = []
         for clause in [c for c in standard.clauses if c.top == top.id]:
-            docs = project.documents_by_clause.get(clause.id, [])
+            docs = project.documents_for(clause)
             rows.append([_clause_link(standard, clause, uri), clause_name_md(clause),
                          W.join(", ", (_doc_link(d, uri, with_title=False) for d in docs)), _status(project, clause)])
         out.append(W.table(["Clause", "Title", "Documents", "Status"], rows))
@@ -87,10 +87,10 @@ def clause_page(project: Project, standard: Standard, clause: Clause) -> str:
         parent_id = parent.parent_id
     crumbs.insert(0, W.link(standard.short, paths.relative(paths.clause_index(standard), uri)))
     out.append(W.md("{}\n\n", W.join(" › ", crumbs)))
-    if clause.id in project.not_applicable:
-        doc, why = project.not_applicable[clause.id]
+    if (na := project.not_applicable_for(clause)) is not None:
+        doc, why = na
         out.append(W.md('!!! note "Not applicable"\n    Declared not applicable in {}: {}\n\n', _doc_link(doc, uri), why))
-    docs = project.documents_by_clause.get(clause.id, [])
+    docs = project.documents_for(clause)
     out.append(W.heading(2, "Documents that address this clause"))
     if docs:
         out.append(W.table(["Document", "Type", "Revision", "Status", "Owner"],
@@ -102,7 +102,7 @@ def clause_page(project: Project, standard: Standard, clause: Clause) -> str:
     if children:
         out.append(W.heading(2, "Subclauses"))
         for child in children:
-            n = len(project.documents_by_clause.get(child.id, []))
+            n = len(project.documents_for(child))
             out.append(W.md("- {} {} — {}\n", _clause_link(standard, child, uri), clause_name_md(child),
                             f"{n} document{'s' if n != 1 else ''}"))
         out.append(Markup("\n"))
@@ -126,8 +126,8 @@ def matrix_page(project: Project, standard: Standard) -> str:
     docs = sorted(project.documents.values(), key=lambda d: d.id)
     rows = []
     for clause in standard.requirement_clauses():
-        addressed = {d.id for d in project.documents_by_clause.get(clause.id, [])}
-        if clause.id in project.not_applicable:
+        addressed = {d.id for d in project.documents_for(clause)}
+        if project.not_applicable_for(clause) is not None:
             marks = ["n/a"] * len(docs)
         else:
             marks = ["●" if d.id in addressed else "" for d in docs]
