@@ -341,7 +341,7 @@ def information_status(project: Project, item: RequiredInformation, not_applicab
         detail.append(f"{', '.join(found.incomplete)} closed without {missing}")
     if found.excluded and rule:
         detail.append(f"record type {', '.join(found.excluded)} does not count: {rule.why}")
-    if not found.evidence:
+    if not found.evidence and not found.incomplete:
         state = NO_RECORDS
     elif found.missing_stages or found.incomplete:
         state = INCOMPLETE

@@ -258,8 +258,6 @@ def check_assessment_evidence_dates(ctx: Context, clause: Clause, check: Check) 
         if record is not None:
             rtype = ctx.project.record_types.get(record.type)
             day = as_date(record.data.get(rtype.date_field)) if rtype and rtype.date_field else None
-        elif ident in ctx.project.documents:
-            day = as_date(ctx.project.documents[ident].effective)
         if day is not None and day > entry.closed:
             path = getattr(ctx.assessment, "path", "gap-assessment.yaml")
             out.append(Finding(clause.id, check.name, f"own assessment closed on {entry.closed.isoformat()} citing "

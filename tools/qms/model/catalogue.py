@@ -109,7 +109,8 @@ class Rules:
     `not_applicable`: clause ids (with everything below them) the scope may declare not applicable;
     `everywhere`: checks run for every clause; `checks`: clause id -> checks run for that clause;
     `evidence`: required item (as cited) -> EvidenceRule; `notes`: clause id -> our note (an amendment);
-    `review_inputs`: list item of the management-review clause -> the review topics that answer it.
+    `review_inputs`/`review_outputs`: list item of the management-review clauses -> the review record's topics
+    (inputs) or decision kinds (outputs) that answer it.
     """
 
     not_applicable: tuple[str, ...] = ()
@@ -118,6 +119,7 @@ class Rules:
     evidence: dict[str, EvidenceRule] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     review_inputs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    review_outputs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     scope_clause: str | None = None  # the clause whose document states the scope and may declare exclusions
 
     def may_be_not_applicable(self, clause_id: str) -> bool:
@@ -342,6 +344,7 @@ def _rules(data: dict) -> Rules:
         notes={normalize_clause_id(cid): " ".join(str(raw["note"]).split())
                for cid, raw in clauses.items() if raw and raw.get("note")},
         review_inputs=tuple((str(k), _strs(v)) for k, v in (data.get("review_inputs") or {}).items()),
+        review_outputs=tuple((str(k), _strs(v)) for k, v in (data.get("review_outputs") or {}).items()),
         scope_clause=(normalize_clause_id(sc) if (sc := (data.get("not_applicable") or {}).get("scope_clause"))
                       else None),
     )

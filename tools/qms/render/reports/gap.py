@@ -140,5 +140,6 @@ def _information(links: Links, info: gapmod.InformationStatus) -> Markup:
     return w.md("{} {} {}{}", mark, verb, info.item.clause, where)
 
 
-def gap_page(project: Project, today: dt.date) -> str:
-    return report_page(gap_markdown(project, gapmod.analyse(project, as_of=today), today, GAP_PAGE), project)
+def gap_page(project: Project, today: dt.date, history: object = None) -> str:
+    analysis = gapmod.analyse(project, as_of=today, history=history)  # type: ignore[arg-type]
+    return report_page(gap_markdown(project, analysis, today, GAP_PAGE), project)
