@@ -523,3 +523,65 @@ def test_a_responsibilities_section_names_the_roles_to_brief(tmp_path: Path):
     root = make_project(tmp_path, {"QP-09": document("QP-09", ["8.5.1"], body=body)}, records=PEOPLE)
     project = load(root)
     assert training.audience(project, project.documents["QP-09"]) == ("quality-manager", "cnc-setter")
+
+
+def test_the_pull_request_summary_says_who_must_read_the_new_revision(tmp_path: Path, capsys, isolated_git):
+    tasks = "tasks:\n  - {what: Daily machine check, role: cnc-setter, frequency: daily}\n"
+    doc = document("QP-09", ["8.5.1"], owner="operations-manager", extra=tasks, revision="7")
+    root = make_project(tmp_path, {"QP-09": doc}, records=PEOPLE)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=Ann", "-c", "user.email=ann@example.com", "commit", "-q", "-m", "Start")
+    (root / "procedures" / "QP-09.md").write_text(doc.replace('revision: "7"', 'revision: "8"')
+                                                  .replace(BODY, BODY + " Setters sign the sheet."))
+    assert cli.main(["-f", str(root / "mkdocs.yml"), "diff", "--base", "HEAD"]) == 0
+    out = capsys.readouterr().out
+    assert "**Who must be briefed:** merging this asks 2 people to read QP-09 revision 8" in out
+
+
+def test_the_training_matrix_marks_who_is_to_train(tmp_path: Path):
+    from qms.render import registers
+
+    doc = document("QP-09", ["8.5.1"], owner="operations-manager", revision="7")
+    root = make_project(tmp_path, {"QP-09": doc}, records=PEOPLE)
+    text = next(v for k, v in registers.register_pages(load(root), TODAY).items() if "training-matrix" in k)
+    assert "1 briefings to do" in text and "to train" in text
+
+
+def test_readiness_lists_each_item_with_evidence_and_an_overall_verdict(tmp_path: Path, capsys):
+    docs = {"QM-03": document("QM-03", ["4.3"]), "QP-04": document("QP-04", ["7.1.5", "7.1.5.1", "7.1.5.2"])}
+    records = {"equipment/APE-MIC-0001.yaml": EQUIPMENT, "calibration/CAL-2025-001.yaml": CALIBRATION}
+    root = make_project(tmp_path, docs, records)
+    assert cli.main(["-f", str(root / "mkdocs.yml"), "readiness", "--format", "json", "--as-of", "2026-12-02"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["overall"] == "not ready" and data["verdict"].startswith("Not ready yet:")
+    keys = [i["key"] for i in data["items"]]
+    assert keys == ["documented-information", "scope", "internal-audit", "management-review", "objectives",
+                    "corrective-actions", "calibration-training"]
+    item = data["items"][keys.index("calibration-training")]
+    assert not item["ok"] and item["evidence"] == ["CAL-2025-001"]
+    assert item["to_do"] == ["calibration of APE-MIC-0001 (last: CAL-2025-001): overdue since 2026-11-01"]
+    scope = data["items"][keys.index("scope")]
+    assert scope["ok"] and scope["evidence"] == ["QM-03"]
+    assert cli.main(["-f", str(root / "mkdocs.yml"), "readiness", "--fail-under", "90"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("# Certification readiness") and "## Calibration and training current" in out
+
+
+def test_the_clause_pages_of_4_1_and_4_2_say_what_the_amendment_added(tmp_path: Path):
+    from qms.render import pages
+
+    project = load(make_project(tmp_path, {}))
+    text = pages.clause_page(project, project.standard, project.standard.get("4.1"))
+    assert '!!! info "ISO 9001:2015/Amd 1:2024"' in text and "climate change is a relevant issue" in text
+    assert "climate change" in pages.clause_page(project, project.standard, project.standard.get("4.2"))
+    assert "Amd 1" not in pages.clause_page(project, project.standard, project.standard.get("4.3"))
+
+
+def test_review_due_still_lists_document_reviews_and_points_to_qms_due(tmp_path: Path, capsys):
+    root = make_project(tmp_path, {"QP-05": document("QP-05", ["7.4"])})
+    assert cli.main(["-f", str(root / "mkdocs.yml"), "review-due", "--as-of", "2027-07-01"]) == 0
+    assert "QP-05" in capsys.readouterr().out
+    assert cli.main(["-f", str(root / "mkdocs.yml"), "due", "--as-of", "2027-07-01", "--format", "json"]) == 0
+    [item] = json.loads(capsys.readouterr().out)["items"]
+    assert (item["kind"], item["id"], item["due"]) == ("document review", "QP-05", "2027-06-01")

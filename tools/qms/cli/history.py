@@ -109,7 +109,7 @@ def run_audit_trail(args: argparse.Namespace) -> int:
 
 def run_diff(args: argparse.Namespace) -> int:
     """Print the controlled documents changed since a base revision (a report: `qms check --base` fails)."""
-    project = load_project(load_settings(args.config_file), with_records=False)
+    project = load_project(load_settings(args.config_file))  # records: who must be briefed on a new revision
     changes = pullrequest.changes_since(project.settings.root, args.base, project)
     _emit(changelog.diff_markdown(changes, args.base, project) if args.format == "md"
           else pullrequest.format_diff(changes, args.format), args.output)

@@ -87,6 +87,9 @@ def clause_page(project: Project, standard: Standard, clause: Clause) -> str:
         parent_id = parent.parent_id
     crumbs.insert(0, W.link(standard.short, paths.relative(paths.clause_index(standard), uri)))
     out.append(W.md("{}\n\n", W.join(" › ", crumbs)))
+    note = standard.rules.notes.get(clause.id)
+    if note:
+        out.append(W.md('!!! info "{}"\n    {}\n\n', W.title(", ".join(standard.amendments) or "Note"), note))
     if (na := project.not_applicable_for(clause)) is not None:
         doc, why = na
         out.append(W.md('!!! note "Not applicable"\n    Declared not applicable in {}: {}\n\n', _doc_link(doc, uri), why))
