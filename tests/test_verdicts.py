@@ -489,14 +489,17 @@ clauses:
 # Who must be briefed (issue 14 item 10)
 
 
+TASKS = "tasks:\n  - {what: Daily machine check, role: cnc-setter, frequency: daily}\n"
+DUTIES = BODY + "\n\n## Responsibilities\n\nThe Operations Manager plans the jobs.\n"
+
+
 def test_people_whose_roles_must_know_a_new_revision_are_to_train_until_a_record_exists(tmp_path: Path, capsys):
-    tasks = "tasks:\n  - {what: Daily machine check, role: cnc-setter, frequency: daily}\n"
-    doc = document("QP-09", ["8.5.1"], owner="operations-manager", extra=tasks, revision="7")
+    doc = document("QP-09", ["8.5.1"], owner="quality-manager", extra=TASKS, revision="7", body=DUTIES)
     root = make_project(tmp_path, {"QP-09": doc}, records={
         **PEOPLE, "training/TR-2026-001.yaml": "id: TR-2026-001\nperson: P-004\ndocument: QP-09\nrevision: \"7\"\n"
                                               "date: 2026-06-10\nmethod: read-and-sign\nresult: awareness\n"})
     project = load(root)
-    assert training.audience(project, project.documents["QP-09"]) == ("operations-manager", "cnc-setter")
+    assert training.audience(project, project.documents["QP-09"]) == ("cnc-setter", "operations-manager")
     due_now = training.training_due(project)
     assert [(b.person, b.role, b.document.revision) for b in due_now] == [("P-003", "operations-manager", "7")]
     assert training.summary_line(project.documents["QP-09"], len(due_now)) == \
@@ -515,6 +518,7 @@ def test_people_whose_roles_must_know_a_new_revision_are_to_train_until_a_record
     assert {b.person for b in training.training_due(project)} == {"P-003", "P-004"}
     # an explicit audience replaces the default
     (root / "procedures" / "QP-09.md").write_text(doc.replace("tasks:", "audience: [cnc-setter]\ntasks:"))
+    assert training.audience(load(root), load(root).documents["QP-09"]) == ("cnc-setter",)
     assert [b.person for b in training.training_due(load(root))] == []
 
 
@@ -522,18 +526,17 @@ def test_a_responsibilities_section_names_the_roles_to_brief(tmp_path: Path):
     body = BODY + "\n\n## Responsibilities\n\nThe CNC Setter proves each program.\n\n## Method\n\nThe Managing Director signs.\n"
     root = make_project(tmp_path, {"QP-09": document("QP-09", ["8.5.1"], body=body)}, records=PEOPLE)
     project = load(root)
-    assert training.audience(project, project.documents["QP-09"]) == ("quality-manager", "cnc-setter")
+    assert training.audience(project, project.documents["QP-09"]) == ("cnc-setter",)  # not the owner, not "Method"
 
 
 def test_the_pull_request_summary_says_who_must_read_the_new_revision(tmp_path: Path, capsys, isolated_git):
-    tasks = "tasks:\n  - {what: Daily machine check, role: cnc-setter, frequency: daily}\n"
-    doc = document("QP-09", ["8.5.1"], owner="operations-manager", extra=tasks, revision="7")
+    doc = document("QP-09", ["8.5.1"], extra=TASKS, revision="7", body=DUTIES)
     root = make_project(tmp_path, {"QP-09": doc}, records=PEOPLE)
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "-c", "user.name=Ann", "-c", "user.email=ann@example.com", "commit", "-q", "-m", "Start")
     (root / "procedures" / "QP-09.md").write_text(doc.replace('revision: "7"', 'revision: "8"')
-                                                  .replace(BODY, BODY + " Setters sign the sheet."))
+                                                  .replace("plans the jobs", "plans and releases the jobs"))
     assert cli.main(["-f", str(root / "mkdocs.yml"), "diff", "--base", "HEAD"]) == 0
     out = capsys.readouterr().out
     assert "**Who must be briefed:** merging this asks 2 people to read QP-09 revision 8" in out
@@ -542,7 +545,7 @@ def test_the_pull_request_summary_says_who_must_read_the_new_revision(tmp_path: 
 def test_the_training_matrix_marks_who_is_to_train(tmp_path: Path):
     from qms.render import registers
 
-    doc = document("QP-09", ["8.5.1"], owner="operations-manager", revision="7")
+    doc = document("QP-09", ["8.5.1"], revision="7", body=DUTIES)
     root = make_project(tmp_path, {"QP-09": doc}, records=PEOPLE)
     text = next(v for k, v in registers.register_pages(load(root), TODAY).items() if "training-matrix" in k)
     assert "1 briefings to do" in text and "to train" in text

@@ -122,7 +122,8 @@ def record_dues(project: Project, clause: str, check: Check, as_of: dt.date) -> 
         day = as_date(r.data.get(due_field))
         if day is not None:
             title = r.data.get(rtype.title_field) if rtype.title_field else None
-            out.append(_item(what, r.id, f"{what} {r.id}" + (f": {title}" if title else ""), day, as_of, r,
+            title = " ".join(str(title).split()).rstrip(".") if title else None
+            out.append(_item(what, r.id, f"{what} {r.id}" + (f" ({title})" if title else ""), day, as_of, r,
                              due_field, r.data.get("owner") or rtype.owner, (r.id,), clause))
     return out
 

@@ -73,7 +73,8 @@ class Readiness:
 
 def _item(key: str, title: str, gaps: list[str], done: str, not_done: str, evidence: list[str]) -> Item:
     ok = not gaps
-    return Item(key, title, ok, done if ok else not_done.format(n=len(gaps)), tuple(dict.fromkeys(evidence)),
+    n = f"{len(gaps)} point{'s' if len(gaps) != 1 else ''}"
+    return Item(key, title, ok, done if ok else not_done.format(n=n), tuple(dict.fromkeys(evidence)),
                 tuple(gaps))
 
 
@@ -93,7 +94,7 @@ def assess(project: Project, as_of: dt.date, history: History | None = None,
         "documented-information", "Required documented information present and complete",
         [gapmod._information_reason(i) for _, i in info],
         "Every document and record the standard asks for is on file, finished and effective.",
-        "{n} required documents or records are missing or unfinished.", evidence))
+        "Required documents or records are missing or unfinished ({n}).", evidence))
 
     na_problems = verdicts.not_applicable_problems(project)
     scope_docs = list(project.scope_documents.values())
@@ -107,7 +108,7 @@ def assess(project: Project, as_of: dt.date, history: History | None = None,
         "scope", "Scope and exclusions justified", gaps,
         "The scope is written down" + (f"; {', '.join(na)} declared not applicable, each with its reason." if na
                                        else " and nothing is excluded."),
-        "The scope or an exclusion needs work ({n} points).", [d.id for d in scope_docs]))
+        "The scope or an exclusion needs work ({n}).", [d.id for d in scope_docs]))
 
     audit_rows = _rows(analysis, "9.2")
     audit_findings = [f for row in audit_rows for f in row.findings]
@@ -127,7 +128,7 @@ def assess(project: Project, as_of: dt.date, history: History | None = None,
         "internal-audit", "A full internal audit cycle done, its findings handled", gaps,
         "Every process and clause was audited in the cycle, by auditors independent of the work, and every "
         "nonconformity found has a corrective action.",
-        "The internal audit cycle is not complete yet ({n} points).",
+        "The internal audit cycle is not complete yet ({n}).",
         [*(e for f in audit_findings for e in f.evidence), *(r.id for r in reports)]))
 
     review_rows = _rows(analysis, "9.3")
@@ -142,7 +143,7 @@ def assess(project: Project, as_of: dt.date, history: History | None = None,
         "management-review", "A management review with every input and output", gaps,
         f"{last.id if last else 'The last review'} looked at every input the standard lists and recorded decisions "
         "on improvement, changes to the system and resources.",
-        "The management review is incomplete or out of date ({n} points).",
+        "The management review is incomplete or out of date ({n}).",
         [last.id] if last else []))
 
     objective_rows = _rows(analysis, "6.2", "9.1.1")
@@ -150,7 +151,7 @@ def assess(project: Project, as_of: dt.date, history: History | None = None,
     items.append(_item(
         "objectives", "Quality objectives set and monitored", gaps,
         "Objectives are written down and their results are measured and on record.",
-        "Objectives or their monitoring need work ({n} points).",
+        "Objectives or their monitoring need work ({n}).",
         [e for r in objective_rows for e in r.evidence]))
 
     ca_rows = _rows(analysis, "10.2", "10.2.2")
@@ -158,7 +159,7 @@ def assess(project: Project, as_of: dt.date, history: History | None = None,
     items.append(_item(
         "corrective-actions", "Corrective actions closed and verified, or on plan", list(dict.fromkeys(gaps)),
         "Every corrective action is either on plan or closed with its effectiveness checked.",
-        "Some corrective actions are late or closed without proof that they worked ({n} points).",
+        "Some corrective actions are late or closed without proof that they worked ({n}).",
         [ca.id for ca in (rs.of_type("corrective-action") if rs else [])]))
 
     current_rows = _rows(analysis, "7.1.5", "7.2", "7.3")
@@ -167,7 +168,7 @@ def assess(project: Project, as_of: dt.date, history: History | None = None,
         "calibration-training", "Calibration and training current", list(dict.fromkeys(gaps)),
         "Every gauge in use is within its calibration date and everyone has read the current revision of what "
         "they work to.",
-        "Calibration or training is behind ({n} points).",
+        "Calibration or training is behind ({n}).",
         [e for r in current_rows for f in r.findings for e in f.evidence]))
 
     return Readiness(as_of, project.standard.short, tuple(items), analysis.coverage)

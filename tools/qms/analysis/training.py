@@ -1,8 +1,9 @@
 """Who must be briefed on a document: when a revision takes effect, the people whose roles must know it are "to train"
 until a training record for that revision exists.
 
-The roles that must know a document are its `audience:` front matter when it has one; otherwise its owner, the
-roles its `tasks:` name, and the roles a "Responsibilities" section of its text names (by role id or title). The
+The roles that must know a document are its `audience:` front matter when it has one; otherwise the roles its
+`tasks:` name and the roles a "Responsibilities" section of its text names (by role id or title). The owner wrote
+or approved the revision and is not asked to read it unless the audience or the text names the owner's role. The
 people are the active entries of the person register (the `person` record type: `role` and `additional_roles`).
 A training record counts for a person, a document and a revision when its `person`, `document` and `revision`
 fields say so and its result is not `not-yet-competent`. Person records are confidential: everything here names
@@ -82,7 +83,7 @@ def audience(project: Project, doc: Document) -> tuple[str, ...]:
     """The roles that must be briefed on each revision of `doc` (see the module text), in a stable order."""
     if doc.audience:
         return doc.audience
-    roles = [doc.owner, *(t.role for t in doc.tasks), *_responsibility_roles(project, doc)]
+    roles = [*(t.role for t in doc.tasks), *_responsibility_roles(project, doc)]
     return tuple(dict.fromkeys(roles))
 
 
