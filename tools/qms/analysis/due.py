@@ -12,7 +12,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Iterable
 
 from qms.clock import as_date
@@ -41,10 +42,19 @@ class DueItem:
     due: dt.date
     days: int  # due date minus the as-of date: negative when overdue
     path: str
-    line: int = 0
+    known_line: int = 0
     owner: str | None = None  # role id
     evidence: tuple[str, ...] = ()  # record ids behind it
     clause: str | None = None  # the clause whose rule watches it
+    source: Record | None = field(default=None, compare=False, repr=False)  # the record, for its line
+    line_path: tuple[str | int, ...] = ()  # the field's path in it
+
+    @cached_property
+    def line(self) -> int:
+        """Line of the due field in its file (read only when asked for: a YAML parse per record)."""
+        if self.source is not None and self.line_path:
+            return self.source.line_of(list(self.line_path))
+        return self.known_line
 
     @property
     def status(self) -> str:
@@ -66,9 +76,8 @@ def _checks(project: Project, name: str) -> list[tuple[str, Check]]:
 
 def _item(kind: str, ident: str, what: str, due: dt.date, as_of: dt.date, record: Record | None, line_field: str,
           owner: object = None, evidence: Iterable[str] = (), clause: str | None = None) -> DueItem:
-    return DueItem(kind, ident, what, due, (due - as_of).days, record.path if record else "",
-                   record.line_of([line_field]) if record else 0, str(owner) if owner else None, tuple(evidence),
-                   clause)
+    return DueItem(kind, ident, what, due, (due - as_of).days, record.path if record else "", 0,
+                   str(owner) if owner else None, tuple(evidence), clause, record, (line_field,))
 
 
 def _matches(data: dict, when: object) -> bool:
@@ -181,8 +190,8 @@ def audit_dues(project: Project, as_of: dt.date, type_id: str = "audit-programme
             subject = audit.get("process") or ", ".join(str(c) for c in audit.get("clauses") or ())
             note = " (postponed)" if str(audit.get("status")) == "postponed" else ""
             out.append(DueItem("audit", ident, f"internal audit {ident} of {subject}{note} ({programme.id})", day,
-                               (day - as_of).days, programme.path, programme.line_of(["audits", i, "planned"]),
-                               rtype.owner, (programme.id,), "9.2"))
+                               (day - as_of).days, programme.path, 0, rtype.owner, (programme.id,), "9.2",
+                               programme, ("audits", i, "planned")))
     return out
 
 
