@@ -253,6 +253,9 @@ def test_an_overdue_calibration_is_due_and_makes_7_1_5_partial(tmp_path: Path, c
 
     problems = due.due_problems(load(root), TODAY)
     assert [(p.code, p.severity, p.line) for p in problems] == [("record-overdue", "warning", 8)]
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text().replace("      policy:\n", "      policy:\n        overdue_records_is_error: true\n"))
+    assert [p.severity for p in due.due_problems(load(root), TODAY)] == ["error"]  # by policy
 
     # a new calibration takes the gauge off the list; a withdrawn gauge is not due at all
     (root / "records" / "calibration" / "CAL-2026-001.yaml").write_text(

@@ -115,8 +115,10 @@ def clause_page(project: Project, standard: Standard, clause: Clause) -> str:
         for item in required:
             verb = "Maintain (a document)" if item.kind == "maintain" else "Retain (records as evidence)"
             out.append(W.md("- {}, {}: {}\n", W.strong(verb), item.clause, item.what))
+            keys = {item.clause_id, item.clause} if standard.id == project.standard.id else set()
+            keys |= {f"{standard.id}:{item.clause_id}", f"{standard.id}:{item.clause}"}
             for rtype in project.record_types.values():
-                if item.clause_id in rtype.clauses or item.clause in rtype.clauses:
+                if keys & set(rtype.clauses):
                     out.append(W.md("    - kept as {}\n", W.link(rtype.title, paths.relative(paths.record_type_page(rtype.id), uri))))
         out.append(Markup("\n"))
     out.append(W.md("{}{{ .md-button }}\n", W.link(f"Read clause {clause.id} on ISO's Online Browsing Platform", standard.url)))
