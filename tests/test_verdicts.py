@@ -257,11 +257,20 @@ def test_an_overdue_calibration_is_due_and_makes_7_1_5_partial(tmp_path: Path, c
     config.write_text(config.read_text().replace("      policy:\n", "      policy:\n        overdue_records_is_error: true\n"))
     assert [p.severity for p in due.due_problems(load(root), TODAY)] == ["error"]  # by policy
 
-    # a new calibration takes the gauge off the list; a withdrawn gauge is not due at all
+    from qms.render.reports.tasks import TASKS_INDEX, role_calendar, task_pages
+
+    pages = task_pages(load(root), TODAY)
+    assert "Overdue since 2026-11-01: calibration of APE-MIC-0001" in pages[role_calendar(None)].replace("\r\n ", "")
+    assert "## Due dates" in pages[TASKS_INDEX] and "APE-MIC-0001" in pages[TASKS_INDEX]
+    # a new calibration takes the gauge off the list
     (root / "records" / "calibration" / "CAL-2026-001.yaml").write_text(
         CALIBRATION.replace("CAL-2025-001", "CAL-2026-001").replace("2025-11-01", "2026-11-20")
         .replace("2026-11-01", "2027-11-20"))
     assert analyse(root).get("7.1.5").status == "covered"
+    # a withdrawn gauge is not due at all
+    (root / "records" / "calibration" / "CAL-2026-001.yaml").unlink()
+    (root / "records" / "equipment" / "APE-MIC-0001.yaml").write_text(EQUIPMENT.replace("in-use", "withdrawn"))
+    assert [i for i in due.due_items(load(root), TODAY) if i.kind == "calibration"] == []
 
 
 # ----------------------------------------------------------------------------------------------

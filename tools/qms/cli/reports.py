@@ -244,8 +244,8 @@ def run_review_due(args: argparse.Namespace) -> int:
     else:
         _emit(reports.schedule_markdown(project, items, as_of), args.output)
     overdue = [i for i in items if i.status == "overdue"]
-    print(f"{len(overdue)} document review{'s' if len(overdue) != 1 else ''} overdue on {as_of.isoformat()}.",
-          file=sys.stderr)
+    print(f"{len(overdue)} document review{'s' if len(overdue) != 1 else ''} overdue on {as_of.isoformat()}. "
+          "Calibrations, corrective actions, training, audits and management reviews: qms due.", file=sys.stderr)
     return 1 if overdue and args.fail_on_overdue else 0
 
 
