@@ -23,9 +23,12 @@ def gap_markdown(project: Project, analysis: gapmod.GapAnalysis, as_of: dt.date,
            w.md("Every clause of {} that holds requirements, compared with this quality system on {}: the documents "
                 "that address it, the documented information the standard requires there (a document to maintain, "
                 "records to retain) and whether it exists, and the clauses the scope declares not applicable. "
-                "**Covered**: an effective document addresses the clause and the information it requires exists. "
-                "**Partial**: something is missing, such as a required record type without records yet. **Gap**: "
-                "nothing addresses the clause yet.\n\n", std.short, as_of.isoformat())]
+                "**Covered**: an effective document with real text (not a placeholder) addresses the clause, the "
+                "information it requires is on file as the rules ask, and no check of the rules lowers it (open "
+                "major findings, overdue reviews, calibrations or corrective actions, stale training, an incomplete "
+                "audit programme or management review). **Partial**: something is missing; the reasons say what, "
+                "with the ids of the evidence. **Gap**: nothing addresses the clause yet.\n\n", std.short,
+                as_of.isoformat())]
     if analysis.assessment is not None:
         a = analysis.assessment
         when = f" on {a.date.isoformat()}" if a.date else ""
