@@ -421,6 +421,10 @@ def test_a_second_standards_8_5_1_leaves_iso_9001_8_5_1_unchanged(tmp_path: Path
     assert "QP-30" not in iso9001_page
     other = project.standards["iso13485-2016"]
     assert "QP-30" in pages.clause_page(project, other, other.get("8.5.1"))
+    from qms.render.export import export_model
+
+    rows = {(c["standard"], c["id"]): c for c in export_model(project)["clauses"]}
+    assert rows[("iso9001-2015", "8.5.1")]["documents"] == [] and rows[("iso13485-2016", "8.5.1")]["documents"] == ["QP-30"]
 
 
 # ----------------------------------------------------------------------------------------------
