@@ -61,6 +61,7 @@ class Policy:
     two_approvals: tuple[str, ...] = ()
     claims_count: bool = False
     squash_committers: tuple[str, ...] = ()
+    overdue_records_is_error: bool = False  # calibrations, corrective actions, training, audits, management review
 
 
 @dataclass(frozen=True)
@@ -289,6 +290,7 @@ def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | No
             two_approvals=tuple(policy_raw.get("two_approvals", ())),
             claims_count=bool(policy_raw.get("claims_count", False)),
             squash_committers=tuple(policy_raw.get("squash_committers", ())),
+            overdue_records_is_error=bool(policy_raw.get("overdue_records_is_error", False)),
         ),
         raw=dict(options),
     )

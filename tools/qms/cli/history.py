@@ -114,7 +114,7 @@ def run_audit_trail(args: argparse.Namespace) -> int:
 
 def run_diff(args: argparse.Namespace) -> int:
     """Print the controlled documents changed since a base revision (a report: `qms check --base` fails)."""
-    project = load_project(load_settings(args.config_file))
+    project = load_project(load_settings(args.config_file))  # records: who must be briefed on a new revision
     changes = pullrequest.changes_since(project.settings.root, args.base, project)
     records = recordchanges.record_diff(project, args.base)
     for problem in recordchanges.base_problems(project, args.base, records):

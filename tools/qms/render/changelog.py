@@ -88,7 +88,27 @@ def diff_markdown(changes: Sequence[DocChange], base_rev: str, project: "Project
     if missing:
         out.append(W.md("\n**Revision not raised:** {}\n",
                         W.join(", ", (f"{c.doc_id} (still {c.old_revision})" for c in missing))))
+    briefings = _briefings(changes, project)
+    if briefings:
+        out.append(W.md("\n**Who must be briefed:** {}\n", W.join("; ", briefings)))
     return W.concat(*out)
+
+
+def _briefings(changes: Sequence[DocChange], project: "Project | None") -> list[str]:
+    """'merging this asks 6 people to read QP-13 revision 8' for each new revision of an effective document."""
+    if project is None or project.record_set is None:
+        return []
+    from qms.analysis import training
+
+    out = []
+    for c in changes:
+        doc = project.documents.get(c.doc_id)
+        if doc is None or doc.status != "effective" or c.status == "D" or not (c.revision_bumped or c.status == "A"):
+            continue
+        count = training.to_brief_after_change(project, doc)
+        if count:
+            out.append(training.summary_line(doc, count))
+    return out
 
 
 def _sorted_clauses(ids: Iterable[str]) -> list[str]:
