@@ -53,6 +53,7 @@ class Policy:
     errors: tuple[str, ...] = ("no-revision-bump",)
     judge_from: dt.date | None = None
     overdue_review_is_error: bool = False
+    unfinished_text_is_error: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Settings:
     commit_url: str | None = None
     compare_revisions: int = 10
     policy: Policy = field(default_factory=Policy)
+    unfinished_rules: Path | None = None  # the company's patterns of unfinished text, else the engine's
     raw: dict = field(default_factory=dict, compare=False, repr=False)  # the plugin's options as written
 
     @property
@@ -274,7 +276,9 @@ def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | No
             errors=tuple(policy_raw.get("errors", policy_schema["errors"]["default"])),
             judge_from=dt.date.fromisoformat(judge_from) if judge_from else None,
             overdue_review_is_error=bool(policy_raw.get("overdue_review_is_error", False)),
+            unfinished_text_is_error=bool(policy_raw.get("unfinished_text_is_error", False)),
         ),
+        unfinished_rules=inside("unfinished_text") if qms.get("unfinished_text") else None,
         raw=dict(options),
     )
 

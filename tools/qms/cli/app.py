@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "check",
     "export",
     "history",
+    "importing",
     "init",
     "pdf",
     "record",
@@ -29,6 +30,7 @@ MODULE_OF = {
     "gap": "reports", "review-due": "reports", "review-done": "reports", "tasks": "reports",
     "audit-checklist": "reports", "review-pack": "reports",
     "upgrade": "upgrade",
+    "import": "importing",
 }
 
 

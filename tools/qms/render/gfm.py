@@ -31,6 +31,7 @@ import xml.etree.ElementTree as etree
 from markdown import Extension, Markdown
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
 
 _ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|(?P<number>\d{1,9})[.)])(?P<space> +|$)(?P<text>.*)$")
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})")
@@ -47,6 +48,7 @@ class _Item:
     marker_column: int
     content_column: int
     depth: int
+    kind: str  # "-", "*", "+" for bullets, "." or ")" for numbers: another kind starts another list
 
 
 def _indent(line: str) -> int:
@@ -96,12 +98,17 @@ def normalize_lists(lines: list[str]) -> list[str]:
             item = None
         if item:
             starts_list = not stack
+            sibling = None
             while stack and indent < stack[-1].content_column:
-                stack.pop()  # the items this one is not nested in (its earlier siblings among them) end here
+                sibling = stack.pop()  # the items this one is not nested in (its earlier siblings among them)
             if stack and indent >= stack[-1].content_column + _TAB:
                 item = None  # four or more spaces past the parent's content: indented code, not an item
             elif starts_list and not previous_blank and not previous_html:
                 out.append("")  # CommonMark lets a list interrupt a paragraph; Python-Markdown needs a blank line
+            elif sibling is not None and sibling.depth == len(stack) and sibling.kind != _kind(item):
+                # CommonMark starts a new list when the marker changes ("1." then "-"); Python-Markdown
+                # needs something between two lists to see two, and an HTML comment shows nothing.
+                out += ["<!-- -->", ""] if previous_blank else ["", "<!-- -->", ""]
             elif not starts_list and not previous_blank and item_block:
                 # After an item's second paragraph or its code block, Python-Markdown would read the next
                 # item as more of that text; the blank line only makes a list loose that cmark calls tight.
@@ -109,7 +116,7 @@ def normalize_lists(lines: list[str]) -> list[str]:
         if item:
             depth = len(stack)
             content = _content_column(item)
-            stack.append(_Item(indent, content, depth))
+            stack.append(_Item(indent, content, depth, _kind(item)))
             text = item.group("text")
             out.append(" " * (_TAB * depth) + item.group("marker") + (" " + text if text.strip() else ""))
             previous_blank, previous_paragraph, item_block = False, True, False
@@ -136,6 +143,10 @@ def normalize_lists(lines: list[str]) -> list[str]:
     return out
 
 
+def _kind(item: re.Match[str]) -> str:
+    return item.group("marker")[-1]
+
+
 def _is_list_item(item: re.Match[str], stack: list[_Item], previous_blank: bool, previous_paragraph: bool) -> bool:
     """Whether a line that looks like an item is one (CommonMark's rules for interrupting a paragraph)."""
     if stack or previous_blank or not previous_paragraph:
@@ -154,7 +165,45 @@ def _shift(line: str, shift: int) -> str:
 
 class _ListPreprocessor(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
-        return normalize_lists(lines)
+        return mark_header_only_tables(normalize_lists(lines))
+
+
+# A table of a header and its delimiter row only ("| Date | Signature |" over "|---|---|") has no body on
+# GitHub; Python-Markdown gives it an empty row. The preprocessor adds a row holding this marker, the tree
+# processor removes the rows that hold it, so an empty row an author wrote on purpose (a form to fill in) stays.
+_NO_ROWS = "\ue000qms-no-rows\ue000"
+_DELIMITER_ROW = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+
+
+def mark_header_only_tables(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    fence: str | None = None
+    for index, line in enumerate(lines):
+        out.append(line)
+        match = _FENCE.match(line)
+        if match:
+            fence = None if fence and match.group("fence")[0] == fence[0] else (fence or match.group("fence"))
+        if fence or "|" not in line or not _DELIMITER_ROW.match(line) or index == 0 or "|" not in lines[index - 1]:
+            continue
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if not following.strip() or "|" not in following:
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}| {_NO_ROWS} |")
+    return out
+
+
+class _HeaderOnlyTables(Treeprocessor):
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for child in list(parent):
+                if child.tag == "tr" and any(_NO_ROWS in "".join(cell.itertext()) for cell in child):
+                    parent.remove(child)
+            if parent.tag == "tbody" and not len(parent):
+                for table in root.iter("table"):
+                    if parent in list(table):
+                        table.remove(parent)
+            if parent.text and _NO_ROWS in parent.text:
+                parent.text = parent.text.replace(_NO_ROWS, "")
 
 
 class _HardBreak(InlineProcessor):
@@ -174,6 +223,7 @@ class GFMExtension(Extension):
         md.ESCAPED_CHARS = sorted(set(md.ESCAPED_CHARS) | set(string.punctuation))
         # Above the backslash escape (180), which would otherwise keep the backslash before the newline.
         md.inlinePatterns.register(_HardBreak(r"\\\n", md), "qms_gfm_hard_break", 185)
+        md.treeprocessors.register(_HeaderOnlyTables(md), "qms_gfm_header_only_tables", 5)
 
 
 def makeExtension(**kwargs: object) -> GFMExtension:  # noqa: N802 (Python-Markdown's entry point)
