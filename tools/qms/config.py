@@ -62,6 +62,7 @@ class Policy:
     claims_count: bool = False
     squash_committers: tuple[str, ...] = ()
     overdue_records_is_error: bool = False  # calibrations, corrective actions, training, audits, management review
+    unfinished_text_is_error: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Settings:
     commit_url: str | None = None
     compare_revisions: int = 10
     policy: Policy = field(default_factory=Policy)
+    unfinished_rules: Path | None = None  # the company's patterns of unfinished text, else the engine's
     raw: dict = field(default_factory=dict, compare=False, repr=False)  # the plugin's options as written
 
     @property
@@ -291,7 +293,9 @@ def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | No
             claims_count=bool(policy_raw.get("claims_count", False)),
             squash_committers=tuple(policy_raw.get("squash_committers", ())),
             overdue_records_is_error=bool(policy_raw.get("overdue_records_is_error", False)),
+            unfinished_text_is_error=bool(policy_raw.get("unfinished_text_is_error", False)),
         ),
+        unfinished_rules=inside("unfinished_text") if qms.get("unfinished_text") else None,
         raw=dict(options),
     )
 

@@ -119,6 +119,7 @@ def check_all(project: Project, history: "History", today: dt.date) -> list[Prob
     from qms.analysis.reviews import overdue_problems
     from qms.analysis.tasks import task_problems
     from qms.analysis.verdicts import verdict_problems
+    from qms.analysis.unfinished import document_problems
     from qms.history.changecontrol import judge_history, summarize
 
     settings = project.settings
@@ -129,4 +130,5 @@ def check_all(project: Project, history: "History", today: dt.date) -> list[Prob
     problems += assessment_problems(project)
     problems += task_problems(project.documents.values())
     problems += verdict_problems(project, today)
+    problems += document_problems(project)
     return problems

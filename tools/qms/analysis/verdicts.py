@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Callable
 
 from qms.analysis import due as duemod
 from qms.analysis import training as trainingmod
-from qms.analysis.unfinished import find_unfinished, has_substance, load_rules
+from qms.analysis.unfinished import find_unfinished, has_substance, load_rules, project_rules
 from qms.clock import as_date
 from qms.model.catalogue import Check, Clause, EvidenceRule
 from qms.model.documents import Document
-from qms.problems import Problem
+from qms.problems import Problem, QMSError
 
 if TYPE_CHECKING:  # pragma: no cover
     from qms.history.revisions import History
@@ -69,7 +69,10 @@ class Context:
 def unfinished_reason(project: Project, doc: Document) -> str | None:
     """Why an effective document's text does not count (placeholders, or too little text), or None."""
     body, line = project.bodies.get(doc.id, ("", 1))
-    rules = load_rules()
+    try:
+        rules = project_rules(project)
+    except QMSError:
+        rules = load_rules()  # the company's broken rules file is reported by qms check itself
     found = [u for u in find_unfinished(body, line, rules) if u.kind != "empty-section"]
     if found:
         return f"{doc.id} is effective but its text is unfinished ('{found[0].text}' on line {found[0].line})"

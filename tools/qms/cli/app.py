@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "check",
     "export",
     "history",
+    "importing",
     "init",
     "pdf",
     "record",
@@ -30,6 +31,7 @@ MODULE_OF = {
     "audit-checklist": "reports", "review-pack": "reports", "due": "reports", "training-due": "reports",
     "readiness": "reports",
     "upgrade": "upgrade",
+    "import": "importing",
 }
 
 
