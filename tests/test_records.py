@@ -268,7 +268,7 @@ def test_unknown_references_are_errors_at_their_line(tiny: Path):
         f"{CAL}:6: performed_by: unknown person record 'P-099' (no records/person/P-099.yaml)",
         "records/corrective-action/CA-2026-001.yaml:9: actions[0].owner: unknown role 'shift-boss'",
         "records/corrective-action/CA-2026-001.yaml:12: owner: unknown role 'quality-manger' "
-        "(did you mean 'quality-manager' or 'quality-inspector' or 'sales-manager'?)",
+        "(did you mean 'quality-manager' or 'quality-engineer' or 'quality-inspector'?)",
         "records/training/TR-2026-001.yaml:4: document: unknown document 'QP-40' (did you mean 'QP-04'?)",
     ]
 

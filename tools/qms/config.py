@@ -53,9 +53,19 @@ _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _any_tag)
 class Policy:
     """Which change-control flags are errors, and from when history is judged."""
 
-    errors: tuple[str, ...] = ("no-revision-bump", "revision-not-increased")
+    errors: tuple[str, ...] = ("no-revision-bump", "self-approval", "revision-not-increased")
     judge_from: dt.date | None = None
     overdue_review_is_error: bool = False
+    confidentiality_approvers: tuple[str, ...] = ("owner", "quality-manager")  # roles; 'owner': the type's owner
+    # Who may approve: (document type, roles) pairs, 'owner' meaning the document's owner role, 'default'
+    # for the types not listed; the types that need two approvers; whether a trailer's claim counts; and
+    # the platform identities whose well-signed squash commits count as pull requests.
+    approvers: tuple[tuple[str, tuple[str, ...]], ...] = (("default", ("owner", "quality-manager")),)
+    two_approvals: tuple[str, ...] = ()
+    claims_count: bool = False
+    squash_committers: tuple[str, ...] = ()
+    overdue_records_is_error: bool = False  # calibrations, corrective actions, training, audits, management review
+    unfinished_text_is_error: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,7 @@ class Settings:
     compare_revisions: int = 10
     revision_scheme: str = "auto"  # see qms.history.revisions.REVISION_SCHEMES
     policy: Policy = field(default_factory=Policy)
+    unfinished_rules: Path | None = None  # the company's patterns of unfinished text, else the engine's
     raw: dict = field(default_factory=dict, compare=False, repr=False)  # the plugin's options as written
 
     @property
@@ -284,7 +295,17 @@ def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | No
             errors=tuple(policy_raw.get("errors", policy_schema["errors"]["default"])),
             judge_from=dt.date.fromisoformat(judge_from) if judge_from else None,
             overdue_review_is_error=bool(policy_raw.get("overdue_review_is_error", False)),
+            confidentiality_approvers=tuple(policy_raw.get("confidentiality_approvers",
+                                                           policy_schema["confidentiality_approvers"]["default"])),
+            approvers=tuple((str(kind), tuple(str(r) for r in roles)) for kind, roles in
+                            (policy_raw.get("approvers") or policy_schema["approvers"]["default"]).items()),
+            two_approvals=tuple(policy_raw.get("two_approvals", ())),
+            claims_count=bool(policy_raw.get("claims_count", False)),
+            squash_committers=tuple(policy_raw.get("squash_committers", ())),
+            overdue_records_is_error=bool(policy_raw.get("overdue_records_is_error", False)),
+            unfinished_text_is_error=bool(policy_raw.get("unfinished_text_is_error", False)),
         ),
+        unfinished_rules=inside("unfinished_text") if qms.get("unfinished_text") else None,
         raw=dict(options),
     )
 

@@ -130,6 +130,8 @@ def check_all(project: Project, history: "History", today: dt.date,
     from qms.analysis.gap import assessment_problems
     from qms.analysis.reviews import overdue_problems
     from qms.analysis.tasks import task_problems
+    from qms.analysis.verdicts import verdict_problems
+    from qms.analysis.unfinished import document_problems
     from qms.history.changecontrol import judge_history, summarize
 
     settings = project.settings
@@ -139,4 +141,6 @@ def check_all(project: Project, history: "History", today: dt.date,
     problems += overdue_problems(project, today, history)
     problems += assessment_problems(project)
     problems += task_problems(project.documents.values())
+    problems += verdict_problems(project, today)
+    problems += document_problems(project)
     return problems

@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "check",
     "export",
     "history",
+    "importing",
     "init",
     "pdf",
     "record",
@@ -27,8 +28,10 @@ MODULE_OF = {
     "history": "history", "audit-trail": "history", "diff": "history",
     "new": "record", "record": "record",
     "gap": "reports", "review-due": "reports", "review-done": "reports", "tasks": "reports",
-    "audit-checklist": "reports", "review-pack": "reports",
+    "audit-checklist": "reports", "review-pack": "reports", "due": "reports", "training-due": "reports",
+    "readiness": "reports",
     "upgrade": "upgrade",
+    "import": "importing",
 }
 
 

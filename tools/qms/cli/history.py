@@ -9,11 +9,12 @@ from pathlib import Path
 
 from qms.cli.options import date_arg
 from qms.config import load_settings
-from qms.history import changecontrol, pullrequest
+from qms.history import approvals, changecontrol, pullrequest, recordchanges
 from qms.history.revisions import History, latest_id, load_history
 from qms.model.project import Project, load_project
 from qms.problems import Problem, QMSError
 from qms.render import changelog
+from qms.render.recordchanges import record_diff_markdown
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,10 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _output_options(p, default="csv")
     p.set_defaults(func=run_audit_trail)
 
-    p = subparsers.add_parser("diff", help="controlled documents changed since a base revision (for a pull request)",
+    p = subparsers.add_parser("diff", help="controlled documents and records changed since a base revision (for a pull "
+                                           "request)",
                               description="Summarise the controlled documents that differ between REV and the working "
-                                          "tree: old and new revision, clauses and record types affected. Paste the "
-                                          "Markdown into a pull request.")
+                                          "tree: old and new revision, clauses and record types affected; the records "
+                                          "added, changed (field by field) and deleted, with their flags; and changes "
+                                          "to what record types publish. Paste the Markdown into a pull request.")
     p.add_argument("--base", required=True, metavar="REV", help="base branch, tag or commit, e.g. origin/main")
     _output_options(p, default="md")
     p.set_defaults(func=run_diff)
@@ -60,8 +63,10 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def _history(project: Project) -> History:
-    history = load_history(project.settings.root, changecontrol.controlled_folders(project.settings),
-                           revision_scheme=project.settings.revision_scheme)
+    """The history with its approvals judged against the person register and the policy."""
+    history = approvals.judged_history(
+        load_history(project.settings.root, changecontrol.controlled_folders(project.settings),
+                     revision_scheme=project.settings.revision_scheme), project)
     for problem in history.problems:
         print(problem, file=sys.stderr)
     return history
@@ -69,7 +74,7 @@ def _history(project: Project) -> History:
 
 def run_history(args: argparse.Namespace) -> int:
     """Print the revision history of one document."""
-    project = load_project(load_settings(args.config_file), with_records=False)
+    project = load_project(load_settings(args.config_file))  # the person register: who signed each change
     history = _history(project)
     doc = project.documents.get(args.doc_id)
     if doc is not None:
@@ -99,11 +104,10 @@ def run_audit_trail(args: argparse.Namespace) -> int:
     if args.since and args.until and args.since > args.until:
         raise QMSError(Problem("audit-trail", 0, f"--since {args.since} is after --until {args.until}",
                                code="usage"))
-    history = load_history(settings.root, changecontrol.controlled_folders(settings),
-                           revision_scheme=settings.revision_scheme)
-    for problem in history.problems:
-        print(problem, file=sys.stderr)
-    rows = changecontrol.audit_trail(history, args.since, args.until)
+    project = load_project(settings)
+    history = _history(project)
+    rows = recordchanges.merged(changecontrol.audit_trail(history, args.since, args.until),
+                                recordchanges.record_audit_rows(project, args.since, args.until))
     _emit(changelog.audit_markdown(rows) if args.format == "md" else changecontrol.format_audit(rows, args.format),
           args.output)
     return 0
@@ -111,8 +115,15 @@ def run_audit_trail(args: argparse.Namespace) -> int:
 
 def run_diff(args: argparse.Namespace) -> int:
     """Print the controlled documents changed since a base revision (a report: `qms check --base` fails)."""
-    project = load_project(load_settings(args.config_file), with_records=False)
+    project = load_project(load_settings(args.config_file))  # records: who must be briefed on a new revision
     changes = pullrequest.changes_since(project.settings.root, args.base, project)
-    _emit(changelog.diff_markdown(changes, args.base, project) if args.format == "md"
-          else pullrequest.format_diff(changes, args.format), args.output)
+    records = recordchanges.record_diff(project, args.base)
+    for problem in recordchanges.base_problems(project, args.base, records):
+        print(problem, file=sys.stderr)
+    if args.format == "md":
+        text = changelog.diff_markdown(changes, args.base, project)
+        extra = record_diff_markdown(records, args.base)
+        _emit(f"{text}\n{extra}" if extra else text, args.output)
+    else:
+        _emit(recordchanges.format_diff(changes, records, args.format), args.output)
     return 0

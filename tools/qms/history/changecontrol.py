@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from qms.config import Policy, Settings
+from qms.history import approvals
 from qms.history.revisions import (
     Change,
     History,
@@ -34,13 +35,17 @@ REVISION_NOT_INCREASED = "revision-not-increased"
 NO_APPROVAL = "no-approval"
 UNSIGNED = "unsigned"
 DIRECT_CHANGE = "direct-change"
-FLAGS = (NO_REVISION_BUMP, REVISION_NOT_INCREASED, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE)  # the options schema's policy.errors lists the same
+# the options schema's policy.errors lists the same (history-rewritten: see approvals.rewrite_problems)
+FLAGS = (NO_REVISION_BUMP, REVISION_NOT_INCREASED, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE, *approvals.APPROVAL_FLAGS,
+         approvals.HISTORY_REWRITTEN)
 FLAG_TEXT = {
     NO_REVISION_BUMP: "content changed without a revision bump",
     REVISION_NOT_INCREASED: "revision label not after an earlier label of the document with other content",
-    NO_APPROVAL: "no approval recorded (no Approved-by/Reviewed-by trailer, no reviewer merged it)",
+    NO_APPROVAL: "no approval that counts (nobody with authority, other than its authors, approved it by merging "
+                 "it, committing it or signing it)",
     UNSIGNED: "commit not signed",
     DIRECT_CHANGE: "changed directly on the branch, not through a pull request",
+    **approvals.FLAG_TEXT,
 }
 FORMATS = ("md", "json", "csv")
 STATUS_TEXT = {"A": "added", "M": "modified", "R": "moved", "D": "withdrawn"}
@@ -58,12 +63,13 @@ def flags_for(change: Change) -> tuple[str, ...]:
         flags.append(NO_REVISION_BUMP)
     if change.revision_not_increased:
         flags.append(REVISION_NOT_INCREASED)
-    if not change.approved_by:
+    if not change.approved_by or NO_APPROVAL in change.approval_flags:
         flags.append(NO_APPROVAL)
     if not change.signed:
         flags.append(UNSIGNED)
     if not change.via_pr:
         flags.append(DIRECT_CHANGE)
+    flags.extend(f for f in change.approval_flags if f != NO_APPROVAL)
     return tuple(flags)
 
 
@@ -98,6 +104,11 @@ def _judge_one(change: Change, policy: Policy, path: str) -> list[Problem]:
         if flag == REVISION_NOT_INCREASED:
             text += (f" (revision {change.previous_revision} → {change.revision}: give it a label after every "
                      "earlier one, in a new change)")
+        if flag == NO_APPROVAL and change.approved_by:
+            text = f"{len(change.approved_by)} approval counts, this kind of document needs 2 (policy.two_approvals)"
+        detail = approvals.flag_detail(change, flag)
+        if detail:
+            text += f" ({detail})"
         where = f"{change.short} on {change.date}, '{change.summary}'"
         problems.append(Problem(path, 0, f"{flag}: {text} in {where}", "error" if flag in policy.errors else "warning",
                                 code=flag))
@@ -163,10 +174,16 @@ class AuditRow:
     via_pr: bool
     flags: tuple[str, ...]
     url: str | None = None
+    record_type: str | None = None  # a change to a record (doc_id holds the record id): see qms.history.recordchanges
+    fields: tuple[str, ...] = ()  # 'result: pass → fail', values of non-public fields hidden
+    reasons: tuple[str, ...] = ()  # why each flag
+    datetime: str = ""  # ISO 8601 commit date on the first-parent line: orders document and record rows together
+    signatures: tuple[str, ...] = ()  # 'approved: Helen Carter (P-002, quality-manager), 2026-11-26, verified'
 
 
 AUDIT_COLUMNS = ("date", "commit", "doc_id", "path", "revision", "previous_revision", "status", "author",
-                 "approved_by", "summary", "pr", "signature", "via_pr", "flags", "url")
+                 "approved_by", "summary", "pr", "signature", "via_pr", "flags", "url", "record_type", "fields",
+                 "signatures")
 
 
 def audit_trail(history: History, since: dt.date | None = None, until: dt.date | None = None) -> list[AuditRow]:
@@ -180,7 +197,9 @@ def audit_trail(history: History, since: dt.date | None = None, until: dt.date |
             date=change.date, commit=change.commit, doc_id=doc_id, path=change.path, revision=change.revision,
             previous_revision=change.previous_revision, status=change.status, author=change.author,
             approved_by=change.approved_by, summary=change.summary, pr=change.pr, signature=change.signature,
-            via_pr=change.via_pr, flags=flags_for(change), url=history.commit_url(change.commit)))
+            via_pr=change.via_pr, flags=flags_for(change), url=history.commit_url(change.commit),
+            datetime=change.datetime.isoformat(),
+            signatures=tuple(_cell(e) for e in history_entry(change)["signatures"])))
     return rows
 
 
@@ -194,12 +213,23 @@ def history_entry(change: Change, history: History | None = None) -> dict:
         "status": change.status, "pr": change.pr, "via_pr": change.via_pr, "signature": change.signature,
         "signed": change.signed, "content_changed": change.content_changed,
         "revision_bumped": change.revision_bumped, "flags": list(flags_for(change)),
+        "signatures": [{"meaning": s.meaning, "name": s.name, "person": s.person, "role": s.role, "date": s.date,
+                        "counts": s.counts, "status": s.status_text, "evidence": s.how}
+                       for s in approvals.signatures_of(change)],
         "url": history.commit_url(change.commit) if history else None,
     }
 
 
 HISTORY_COLUMNS = ("date", "commit", "revision", "previous_revision", "author", "approved_by", "summary",
-                   "path", "old_path", "status", "pr", "signature", "flags", "url")
+                   "path", "old_path", "status", "pr", "signature", "flags", "url", "signatures")
+
+
+def _cell(value: object) -> str:
+    """A list item of a CSV cell: a signature as 'meaning: name (person, role), date, status'."""
+    if isinstance(value, dict):
+        who = ", ".join(filter(None, (value.get("person"), value.get("role"))))
+        return f"{value['meaning']}: {value['name']}{f' ({who})' if who else ''}, {value['date']}, {value['status']}"
+    return str(value)
 
 
 def format_history(changes: Sequence[Change], fmt: str, history: History | None = None) -> str:
@@ -223,6 +253,7 @@ def csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
     writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "; ".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in row.items()})
+        writer.writerow({k: "; ".join(map(_cell, v)) if isinstance(v, list) else ("" if v is None else v)
+                         for k, v in row.items() if k in columns})
     return out.getvalue()
 

@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Callable, Iterable, Iterator, Sequence
 
 from qms.cache import Cache
+from qms.history import evidence
 from qms.history.git import GitRepo, open_repo
 from qms.model import yamlio
 from qms.problems import Problem, QMSError
@@ -72,8 +73,8 @@ UNSHALLOW_HINT = ("this is a shallow clone, so its history is truncated and the 
 
 
 _MARK = "\x1eQMS"
-_LOG_FIELDS = ("%H", "%P", "%an", "%cI", "%(trailers:only,unfold,separator=%x1f)", "%s", "%b")
-_SIDE_FIELDS = ("%H", "%P", "%an", "%(trailers:only,unfold,separator=%x1f)")
+_LOG_FIELDS = ("%H", "%P", "%an", "%ae", "%cn <%ce>", "%cI", "%(trailers:only,unfold,separator=%x1f)", "%s", "%b")
+_SIDE_FIELDS = ("%H", "%P", "%an", "%ae", "%cn <%ce>", "%(trailers:only,unfold,separator=%x1f)")
 _GITHUB_MERGE = re.compile(r"^Merge pull request #(\d+) from ")
 _GITLAB_MR = re.compile(r"^See merge request \S*?!(\d+)\s*$", re.M)
 _SQUASHED_PR = re.compile(r"\(#(\d+)\)\s*$")
@@ -116,6 +117,12 @@ class Change:
     # The label is not after an earlier label of the document whose content differs (see revision_order), or
     # does not fit the revision scheme: set by load_history, from the scheme it is given.
     revision_not_increased: bool = False
+    acts: tuple[tuple[str, str, str], ...] = ()  # who did what, as git records it (see qms.history.evidence)
+    signing_key: str = ""  # fingerprints of the key of a good signature (%GF %GP), see judge_signatures
+    # Filled by qms.history.approvals once identities are resolved to people: the signature block
+    # (each a qms.history.approvals.Signature as a plain tuple) and the flags the approval rules raise.
+    signatures: tuple[tuple, ...] = ()
+    approval_flags: tuple[str, ...] = ()
 
     @property
     def author(self) -> str:
@@ -157,6 +164,8 @@ class _Commit:
     sha: str
     parents: tuple[str, ...]
     author: str
+    author_email: str
+    committer: str  # 'Name <email>'
     committed: str  # ISO 8601 committer date
     trailers: tuple[tuple[str, str], ...]
     subject: str
@@ -169,6 +178,8 @@ class _SideCommit:
     sha: str
     parents: tuple[str, ...]
     author: str
+    author_email: str
+    committer: str  # 'Name <email>'
     trailers: tuple[tuple[str, str], ...]
 
 
@@ -214,14 +225,14 @@ def parse_log(out: bytes) -> list[_Commit]:
         if tokens[i].lstrip("\n") != _MARK:
             i += 1
             continue
-        sha, parents, author, committed, trailers, subject, body = tokens[i + 1:i + 1 + nfields]
+        sha, parents, author, email, committer, committed, trailers, subject, body = tokens[i + 1:i + 1 + nfields]
         i += 1 + nfields
         entries: list[FileChange] = []
         while i < n and tokens[i].lstrip("\n") != _MARK:
             entry, i = _read_entry(tokens, i)
             if entry is not None:
                 entries.append(entry)
-        commits.append(_Commit(sha, tuple(parents.split()), author, committed,
+        commits.append(_Commit(sha, tuple(parents.split()), author, email, committer, committed,
                                parse_trailers(trailers), subject, body, tuple(entries)))
     return commits
 
@@ -304,9 +315,9 @@ def side_commits(repo: GitRepo, commits: Sequence[_Commit], head: str,
     tokens = out.decode("utf-8", "replace").split("\0")
     known: dict[str, _SideCommit] = {}
     for i, token in enumerate(tokens):
-        if token.lstrip("\n") == _MARK and i + 4 < len(tokens):
-            sha, parents, author, trailers = tokens[i + 1:i + 5]
-            known[sha] = _SideCommit(sha, tuple(parents.split()), author, parse_trailers(trailers))
+        if token.lstrip("\n") == _MARK and i + len(_SIDE_FIELDS) < len(tokens):
+            sha, parents, author, email, committer, trailers = tokens[i + 1:i + 1 + len(_SIDE_FIELDS)]
+            known[sha] = _SideCommit(sha, tuple(parents.split()), author, email, committer, parse_trailers(trailers))
     # the first-parent line from HEAD, oldest first
     line: list[str] = []
     sha: str | None = head
@@ -427,6 +438,7 @@ class _CommitFacts:
     approved_by: tuple[str, ...]
     via_pr: bool
     pr: str | None
+    acts: tuple[tuple[str, str, str], ...] = ()
 
 
 def commit_facts(commit: _Commit, brought: Sequence[_SideCommit]) -> _CommitFacts:
@@ -454,7 +466,11 @@ def commit_facts(commit: _Commit, brought: Sequence[_SideCommit]) -> _CommitFact
     else:
         authors = _unique([commit.author, *co_authors])
         summary = commit.subject
-    return _CommitFacts(summary.strip() or "(no message)", authors, _unique(approvers), is_merge or pr is not None, pr)
+    # Through a pull request is a fact of the history's shape: a merge whose side branch brought the work. A
+    # subject such as "... (#77)" is only a claim; qms.history.approvals verifies a squash's reference.
+    via_pr = is_merge and bool(brought)
+    return _CommitFacts(summary.strip() or "(no message)", authors, _unique(approvers), via_pr, pr,
+                        evidence.acts_of(commit, brought))
 
 
 def _first_body_line(commit: _Commit) -> str:
@@ -559,6 +575,7 @@ def _change(commit: _Commit, facts: _CommitFacts, when: dt.datetime, entry: File
         doc_id=old.doc_id if status == "D" else new.doc_id,
         content_changed=content_changed, revision_bumped=bumped, pr=facts.pr,
         blob=entry.new_blob, previous_blob=entry.old_blob, content_key="" if status == "D" else new.content_key,
+        acts=facts.acts,
     )
 
 
@@ -828,15 +845,18 @@ def judge_signatures(repo: GitRepo, commits: Sequence[str], fingerprint: str,
     for sha in commits:
         if sha in verdicts:
             continue
-        letter = (found.get(sha) or "N").strip()[:1] or "N"
-        verdicts[sha] = letter if letter in SIGNATURE_LETTERS else "B"
+        verdict = (found.get(sha) or "N").strip() or "N"
+        letter, _, keys = verdict.partition(" ")
+        verdicts[sha] = (letter + (" " + " ".join(keys.split()) if keys.split() else "")) \
+            if letter in SIGNATURE_LETTERS else "B"
         cache.put(SIGNATURES_CACHE, sha, after, verdicts[sha])
     return verdicts, after
 
 
 def _letter(value: object) -> str:
-    if not isinstance(value, str) or value not in SIGNATURE_LETTERS:
-        raise ValueError(f"{value!r} is not a %G? letter")
+    """A cached verdict: the %G? letter, then the fingerprints git named for the key (if any)."""
+    if not isinstance(value, str) or value[:1] not in SIGNATURE_LETTERS or (len(value) > 1 and value[1] != " "):
+        raise ValueError(f"{value!r} is not a %G? verdict")
     return value
 
 
@@ -847,8 +867,11 @@ def _with_verdicts(changes: dict[str, tuple[Change, ...]], verdicts: dict[str, s
         return changes
 
     def judged(c: Change) -> Change:
-        letter, kind = verdicts.get(c.commit, "N"), kinds.get(c.commit, "")
-        return dataclasses.replace(c, signature=letter, signature_kind=kind, signed=counts_as_signed(letter, kind))
+        verdict, kind = verdicts.get(c.commit, "N"), kinds.get(c.commit, "")
+        letter, keys = verdict[:1], verdict[2:]
+        good = counts_as_signed(letter, kind)
+        return dataclasses.replace(c, signature=letter, signature_kind=kind, signed=good,
+                                   signing_key=keys if good else "")
 
     return {path: tuple(judged(c) if c.commit in verdicts else c for c in chain) for path, chain in changes.items()}
 
@@ -895,7 +918,8 @@ def _compute(repo: GitRepo, folders: tuple[str, ...], head: str, cache: Cache, p
     for sha, sides in side.result().items():
         brought[sha] = sides
         cache.put(OBJECTS_CACHE, f"brought:{sha}", "",
-                  ["brought", [[s.sha, list(s.parents), s.author, [list(t) for t in s.trailers]] for s in sides]])
+                  ["brought", [[s.sha, list(s.parents), s.author, s.author_email, s.committer,
+                                [list(t) for t in s.trailers]] for s in sides]])
     for commit in commits[builder.added:]:
         builder.add(commit)
     return _Read(builder.result(), tuple(c.sha for c in commits), remote.result(), signed)
@@ -904,10 +928,12 @@ def _compute(repo: GitRepo, folders: tuple[str, ...], head: str, cache: Cache, p
 def _brought_from_json(value: list) -> list[_SideCommit]:
     """The cached side commits of a merge; ValueError when the entry has another shape."""
     out = []
-    for sha, parents, author, trailers in value:
-        if not (isinstance(sha, str) and isinstance(author, str) and all(isinstance(p, str) for p in parents)):
+    for sha, parents, author, email, committer, trailers in value:
+        if not (all(isinstance(v, str) for v in (sha, author, email, committer))
+                and all(isinstance(p, str) for p in parents)):
             raise ValueError("a side commit of another shape")
-        out.append(_SideCommit(sha, tuple(parents), author, tuple((str(k), str(v)) for k, v in trailers)))
+        out.append(_SideCommit(sha, tuple(parents), author, email, committer,
+                               tuple((str(k), str(v)) for k, v in trailers)))
     return out
 
 
@@ -997,7 +1023,8 @@ def _read_from_json(data: dict) -> _Read:
     return _Read(changes, tuple(order), remote, dict(signed))
 
 
-_TEXT_FIELDS = ("commit", "short", "date", "summary", "signature", "path", "status", "signature_kind", "content_key")
+_TEXT_FIELDS = ("commit", "short", "date", "summary", "signature", "path", "status", "signature_kind", "content_key",
+                "signing_key")
 
 
 def _change_from_row(row: list) -> Change:
@@ -1007,6 +1034,9 @@ def _change_from_row(row: list) -> Change:
     values["datetime"] = dt.datetime.fromisoformat(values["datetime"])
     values["authors"] = tuple(str(a) for a in values["authors"])
     values["approved_by"] = tuple(str(a) for a in values["approved_by"])
+    values["acts"] = evidence.acts_from_json(values["acts"])
+    values["signatures"] = tuple(tuple(s) for s in values["signatures"])
+    values["approval_flags"] = tuple(str(f) for f in values["approval_flags"])
     if not all(isinstance(values[f], str) for f in _TEXT_FIELDS) or values["status"] not in "AMRD":
         raise ValueError("a change with fields of another type")
     return Change(**values)

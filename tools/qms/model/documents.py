@@ -63,6 +63,8 @@ class Page:
     src_uri: str  # as MkDocs knows it, e.g. "procedures/QP-07-x.md" or "manual/QM-01.md"
     references: tuple[Reference, ...]
     document: Document | None = None
+    body: str = field(default="", compare=False, repr=False)  # the Markdown after the front matter
+    body_line: int = field(default=1, compare=False, repr=False)  # its first line in the file
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Document:
     records: tuple[str, ...] = ()
     tasks: tuple[Task, ...] = ()
     not_applicable: tuple[NotApplicable, ...] = ()
+    audience: tuple[str, ...] = ()  # roles that must be briefed on each revision (default: owner and task roles)
     last_review: str | None = None
     effective: str | None = None
     front_matter_line: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
@@ -146,10 +149,10 @@ def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlle
     references = find_references(fm.body, path, fm.body_line)
     if not fm.present:
         if controlled:
-            return Page(path, src_uri, references), [Problem(
+            return Page(path, src_uri, references, None, fm.body, fm.body_line), [Problem(
                 path, 1, "no front matter: a controlled document starts with a '---' block holding "
                          "id, title, type, revision, status, owner, clauses and review_interval", code="no-front-matter")]
-        return Page(path, src_uri, references), []
+        return Page(path, src_uri, references, None, fm.body, fm.body_line), []
     yaml_text = fm.yaml_text or ""
     lines = _key_lines(yaml_text, 1)
     key = [hashlib.sha1(yaml_text.encode("utf-8", "surrogatepass")).hexdigest(), schema.digest, controlled]
@@ -169,7 +172,7 @@ def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlle
             cache.put(FRONT_MATTER_CACHE, path, key, {"meta": meta, "problems": problems_to_json(problems)})
     if document is not None:
         problems += composed_text(fm.body, path, fm.body_line)
-    return Page(path, src_uri, references, document), problems
+    return Page(path, src_uri, references, document, fm.body, fm.body_line), problems
 
 
 # Template statements that pull text from another file into a page. In a controlled document that text would be
@@ -233,6 +236,7 @@ def _document(meta: dict, path: str, src_uri: str, lines: dict[str, int]) -> Doc
                     for t in meta.get("tasks") or ()),
         not_applicable=tuple(NotApplicable(str(n["clause"]), n["justification"])
                              for n in meta.get("not_applicable") or ()),
+        audience=tuple(str(r) for r in meta.get("audience") or ()),
         last_review=meta.get("last_review"),
         effective=meta.get("effective"),
         front_matter_line=lines,

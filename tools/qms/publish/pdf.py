@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
+import os
 import posixpath
 import re
 import subprocess
@@ -28,6 +29,7 @@ import tinyhtml5
 
 from qms import package
 from qms.config import read_mkdocs_yml
+from qms.history.git import GIT_ENV
 from qms.model.documents import Document
 from qms.model.project import Project
 
@@ -137,7 +139,8 @@ class _Links:
 
 def _git(root: Path, *args: str) -> str | None:
     try:
-        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, **GIT_ENV})
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout.strip() if proc.returncode == 0 else None

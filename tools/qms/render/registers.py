@@ -248,7 +248,10 @@ def training_matrix(page: RecordsPageWriter) -> Markup:
     people = [p for p in page.views["person"] if p.get("status", "active") == "active"]
     training = page.views["training"]
     on_docs = [t for t in training if t.get("document")]
-    doc_ids = sorted({t["document"] for t in on_docs}, key=_doc_sort_key)
+    from qms.analysis import training as trainingmod
+
+    to_train = {(b.person, b.document.id) for b in trainingmod.training_due(page.project)}
+    doc_ids = sorted({t["document"] for t in on_docs} | {d for _, d in to_train}, key=_doc_sort_key)
     last = {(t["person"], t["document"]): t for t in sorted(on_docs, key=lambda t: (str(t.get("date")), t["id"]))}
     out = [W.md("Each cell shows the revision a person was last trained on. {} is the current revision; {} is an "
                 "older revision than the document's current one, so the person needs a briefing on the changes. "
@@ -264,11 +267,13 @@ def training_matrix(page: RecordsPageWriter) -> Markup:
         for doc_id in doc_ids:
             t = last.get((person["id"], doc_id))
             if t is None:
-                row.append("")
+                row.append(badge("to train", "bad") if (person["id"], doc_id) in to_train else "")
                 continue
             doc = page.project.documents.get(doc_id)
             old = doc is not None and revision_key(str(t.get("revision"))) < revision_key(doc.revision)
             cell = badge(f"rev {t.get('revision')}", "warn" if old else "ok")
+            if (person["id"], doc_id) in to_train and not old:
+                cell = W.md("{} {}", cell, badge("to train", "bad"))
             if t.get("result") in ("competent-supervised", "not-yet-competent"):
                 cell = W.md("{} {}", cell, str(t["result"]).replace("-", " "))
             row.append(cell)
@@ -279,8 +284,10 @@ def training_matrix(page: RecordsPageWriter) -> Markup:
     courses = [t for t in training if not t.get("document")]
     return W.concat(
         *out,
-        W.md("{} people, {} documents, **{} trainings on an older revision**.\n\n", len(people), len(doc_ids),
-             len(outdated)),
+        W.md("{} people, {} documents, **{} trainings on an older revision**, **{} briefings to do** ({} marks a "
+             "person whose role must know the document and who has no training record for its current revision; "
+             "{} lists them).\n\n", len(people), len(doc_ids), len(outdated), len(to_train),
+             badge("to train", "bad"), W.code("qms training-due")),
         W.md('<div class="qms-matrix" markdown>\n\n{}</div>\n\n', table(headers, rows, empty=" ")),
         W.heading(2, "Trained on an older revision"),
         table(["Person", "Document", "Trained on", "Current", "Date", "Record"], outdated),

@@ -21,7 +21,9 @@ from typing import Mapping
 from qms import package
 from qms.analysis.checks import check_all
 from qms.config import Settings, option_line
-from qms.history.changecontrol import controlled_folders
+from qms.history import recordchanges
+from qms.history.approvals import judged_history, rewrite_problems
+from qms.history.changecontrol import controlled_changes, controlled_folders
 from qms.history.pullrequest import base_problems, proposed_commits
 from qms.history.revisions import History, load_history
 from qms.model import glossary
@@ -72,12 +74,16 @@ def load(settings: Settings, today: dt.date, base: str | None = None) -> Loaded:
     proposed change: the net change from the merge base (`pullrequest.base_problems`), not commit by commit.
     """
     project = load_project(settings)
-    history = load_history(settings.root, controlled_folders(settings), revision_scheme=settings.revision_scheme)
+    history = judged_history(load_history(settings.root, controlled_folders(settings),
+                                          revision_scheme=settings.revision_scheme), project)
+    rewrites = rewrite_problems(history, settings.policy, settings.rel(settings.config_file),
+                                controlled_changes(history))
     proposed = proposed_commits(settings.root, base) if base else frozenset()
     problems = check_all(project, history, today, proposed=proposed)
-    if base:
+    if base:  # the documents' net change, and the records' (closed-record-edited, confidentiality-change, ...)
         problems += base_problems(project, base)
-    return Loaded(settings, project, history, tuple(problems))
+        problems += recordchanges.base_problems(project, base)
+    return Loaded(settings, project, history, tuple(problems) + tuple(rewrites))
 
 
 @dataclass(frozen=True)
@@ -197,7 +203,8 @@ def _front_matter(content: str) -> dict:
 def document_page(project: Project, history: History, doc: Document) -> DocumentPage:
     """What `doc`'s page shows around its text: heading, control block, notices, cross-references, history."""
     before, after = docpage.decoration(project, doc, control_rows=changes.control_rows(history, doc),
-                                       header_extra=changes.draft_banner(history, doc),
+                                       header_extra=changes.draft_banner(history, doc)
+                                       + changes.signature_block(project, history, doc),
                                        footer_extra=changes.revision_table(project, history, doc))
     return DocumentPage(doc.src_uri, doc, doc.label, doc.status if doc.status in STATUS_LABELS else None,
                         before, after)

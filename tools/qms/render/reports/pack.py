@@ -34,6 +34,10 @@ def pack_markdown(project: Project, pack: ReviewPack, uri: str | None = None) ->
     out.append(_pack_monitoring(links, pack, uri is not None))
     out.append(_pack_objectives(links, pack, uri is not None))
     out.append(_pack_suppliers(links, pack))
+    out.append(_pack_notes(links, pack.context_changes, "Changes in external and internal issues",
+                           "No context document and no review input on changes in the context in the period."))
+    out.append(_pack_notes(links, pack.risk_actions, "Effectiveness of actions on risks and opportunities",
+                           "No risk document and no review input on risks and opportunities in the period."))
     out.append(_pack_notes(links, pack.resources, "Adequacy of resources",
                            "No management review in the period recorded an input or decision on resources."))
     out.append(_pack_notes(links, pack.improvements, "Opportunities for improvement",
