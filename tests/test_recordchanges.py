@@ -252,3 +252,26 @@ def test_closed_statuses_that_the_status_field_cannot_hold_are_a_schema_problem(
     assert code == 1
     assert "records_schema/corrective-action.schema.yaml:" in out
     assert "x-qms.closed_statuses: 'finished' is not a value of status (open, closed)" in out
+
+
+def test_records_are_judged_as_the_branch_net_change_from_the_merge_base_also_in_the_branch_build(
+        example, capsys, monkeypatch):
+    # the target gets a new calibration record after the branch started; the branch widens a schema
+    new = (example.path / CAL).read_text(encoding="utf-8").replace("CAL-2025-002", "CAL-2025-099")
+    example.git("checkout", "-q", "main")
+    (example.path / "records/calibration/CAL-2025-099.yaml").write_text(new, encoding="utf-8")
+    example.commit("CAL-2025-099 recorded on main")
+    example.git("checkout", "-q", "feature")
+    example.widen_person_schema()
+    example.commit("Show names in the person register")
+
+    code, out, err = example.qms(capsys, "diff", "--base", "main", "--format", "json")
+    assert "CAL-2025-099" not in out  # the target's own record is not something the branch deleted
+    code, out, _ = example.qms(capsys, "check", "--base", "main")
+    assert code == 1 and "confidentiality-change" in out and "CAL-2025-099" not in out
+
+    # the branch build names the target in QMS_BASE (the pipelines set it): the same judgement without --base
+    monkeypatch.setenv("QMS_BASE", "main")
+    code, out, _ = example.qms(capsys, "check")
+    assert code == 1 and f"{PERSON_SCHEMA}:" in out and "confidentiality-change" in out
+    assert "record-deleted" not in out

@@ -26,6 +26,9 @@ from qms.problems import Problem, QMSError
 from qms.yamllines import line_of
 
 DEFAULT_CONTROLLED_DIRS = ("procedures", "docs")
+# The target branch of the pull request being built (e.g. origin/main), set by the pipelines: the branch's commits
+# are judged as one proposed change from the merge base, as `qms check --base` does.
+BASE_ENV = "QMS_BASE"
 PLUGIN = "qms"  # the plugin's name in mkdocs.yml (its entry point)
 OPTIONS_SCHEMA = package.SCHEMAS / "options.schema.yaml"
 
@@ -50,7 +53,7 @@ _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _any_tag)
 class Policy:
     """Which change-control flags are errors, and from when history is judged."""
 
-    errors: tuple[str, ...] = ("no-revision-bump", "self-approval")
+    errors: tuple[str, ...] = ("no-revision-bump", "self-approval", "revision-not-increased")
     judge_from: dt.date | None = None
     overdue_review_is_error: bool = False
     confidentiality_approvers: tuple[str, ...] = ("owner", "quality-manager")  # roles; 'owner': the type's owner
@@ -82,6 +85,7 @@ class Settings:
     repo_url: str | None = None
     commit_url: str | None = None
     compare_revisions: int = 10
+    revision_scheme: str = "auto"  # see qms.history.revisions.REVISION_SCHEMES
     policy: Policy = field(default_factory=Policy)
     unfinished_rules: Path | None = None  # the company's patterns of unfinished text, else the engine's
     raw: dict = field(default_factory=dict, compare=False, repr=False)  # the plugin's options as written
@@ -103,6 +107,11 @@ class Settings:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return path.as_posix()
+
+
+def base_from_environment() -> str | None:
+    """The pull request's target branch the pipeline names in QMS_BASE, or None (not a pull request build)."""
+    return os.environ.get(BASE_ENV, "").strip() or None
 
 
 def find_config(start: Path) -> Path:
@@ -281,6 +290,7 @@ def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | No
         repo_url=str(repo_url).rstrip("/") if repo_url else None,
         commit_url=qms.get("commit_url"),
         compare_revisions=int(value("compare_revisions")),
+        revision_scheme=str(value("revision_scheme")),
         policy=Policy(
             errors=tuple(policy_raw.get("errors", policy_schema["errors"]["default"])),
             judge_from=dt.date.fromisoformat(judge_from) if judge_from else None,

@@ -65,7 +65,8 @@ def _emit(text: str, output: Path | None) -> None:
 def _history(project: Project) -> History:
     """The history with its approvals judged against the person register and the policy."""
     history = approvals.judged_history(
-        load_history(project.settings.root, changecontrol.controlled_folders(project.settings)), project)
+        load_history(project.settings.root, changecontrol.controlled_folders(project.settings),
+                     revision_scheme=project.settings.revision_scheme), project)
     for problem in history.problems:
         print(problem, file=sys.stderr)
     return history

@@ -153,7 +153,8 @@ def _history(project: Project):  # noqa: ANN202 - History, imported lazily: git 
     from qms.history.changecontrol import controlled_folders
     from qms.history.revisions import load_history
 
-    return judged_history(load_history(project.settings.root, controlled_folders(project.settings)), project)
+    return judged_history(load_history(project.settings.root, controlled_folders(project.settings),
+                                       revision_scheme=project.settings.revision_scheme), project)
 
 
 # ----------------------------------------------------------------------------------------------

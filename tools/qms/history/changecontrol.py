@@ -31,13 +31,16 @@ if TYPE_CHECKING:  # pragma: no cover
     pass
 
 NO_REVISION_BUMP = "no-revision-bump"
+REVISION_NOT_INCREASED = "revision-not-increased"
 NO_APPROVAL = "no-approval"
 UNSIGNED = "unsigned"
 DIRECT_CHANGE = "direct-change"
 # the options schema's policy.errors lists the same (history-rewritten: see approvals.rewrite_problems)
-FLAGS = (NO_REVISION_BUMP, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE, *approvals.APPROVAL_FLAGS, approvals.HISTORY_REWRITTEN)
+FLAGS = (NO_REVISION_BUMP, REVISION_NOT_INCREASED, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE, *approvals.APPROVAL_FLAGS,
+         approvals.HISTORY_REWRITTEN)
 FLAG_TEXT = {
     NO_REVISION_BUMP: "content changed without a revision bump",
+    REVISION_NOT_INCREASED: "revision label not after an earlier label of the document with other content",
     NO_APPROVAL: "no approval that counts (nobody with authority, other than its authors, approved it by merging "
                  "it, committing it or signing it)",
     UNSIGNED: "commit not signed",
@@ -58,6 +61,8 @@ def flags_for(change: Change) -> tuple[str, ...]:
     flags = []
     if change.status in ("M", "R") and change.content_changed and not change.revision_bumped:
         flags.append(NO_REVISION_BUMP)
+    if change.revision_not_increased:
+        flags.append(REVISION_NOT_INCREASED)
     if not change.approved_by or NO_APPROVAL in change.approval_flags:
         flags.append(NO_APPROVAL)
     if not change.signed:
@@ -78,10 +83,11 @@ def judge(changes: Iterable[Change], policy: Policy) -> list[Problem]:
     return [p for change in changes for p in _judge_one(change, policy, change.path)]
 
 
-def judge_history(history: History, policy: Policy) -> list[Problem]:
-    """`judge` over every change to a controlled document, each reported at the document's current path."""
+def judge_history(history: History, policy: Policy, proposed: frozenset[str] = frozenset()) -> list[Problem]:
+    """`judge` over every change to a controlled document, each reported at the document's current path; the
+    changes of `proposed` commits (a pull request's, judged as one net change) are left out."""
     ids = {path: latest_id(chain) for path, chain in history.changes.items()}
-    return [p for key, change in _keyed(history) if change.doc_id or ids[key]
+    return [p for key, change in _keyed(history) if (change.doc_id or ids[key]) and change.commit not in proposed
             for p in _judge_one(change, policy, key)]
 
 
@@ -95,6 +101,9 @@ def _judge_one(change: Change, policy: Policy, path: str) -> list[Problem]:
             text = f"commit signature does not count ({change.signature_text}; git %G? {change.signature})"
         if flag == NO_REVISION_BUMP:
             text += f" (revision stays {change.revision})"
+        if flag == REVISION_NOT_INCREASED:
+            text += (f" (revision {change.previous_revision} → {change.revision}: give it a label after every "
+                     "earlier one, in a new change)")
         if flag == NO_APPROVAL and change.approved_by:
             text = f"{len(change.approved_by)} approval counts, this kind of document needs 2 (policy.two_approvals)"
         detail = approvals.flag_detail(change, flag)

@@ -30,7 +30,7 @@ from qms.jsondata import jsondata
 from qms.history.changecontrol import AuditRow, csv_text
 from qms.history.git import GitRepo, open_repo
 from qms.history.pullrequest import format_diff as documents_diff
-from qms.history.pullrequest import resolve_base
+from qms.history.pullrequest import merge_base
 from qms.history.revisions import FileChange, load_history, parse_raw, person
 from qms.model import yamlio
 from qms.model.records import (
@@ -254,14 +254,15 @@ def _record_change(entry: FileChange, old_text: str | None, new_text: str | None
 
 
 def record_diff(project: "Project", base_rev: str) -> RecordDiff:
-    """Records and record schemas that differ between `base_rev` and the working tree (committed or not)."""
+    """Records and record schemas that differ between the merge base of `base_rev` and HEAD, and the working tree
+    (committed or not): the branch's net change, as for the documents (pullrequest.changes_since)."""
     settings = project.settings
     repo = open_repo(settings.root)
     if repo is None or repo.head() is None:
         raise QMSError(Problem(settings.root.as_posix(), 0, f"--base {base_rev}: not a git repository with commits, "
                                                             "so there is nothing to compare with",
                                code="not-a-repository"))
-    base = resolve_base(repo, base_rev)
+    base = merge_base(repo, base_rev)
     records_rel, schema_rel = settings.rel(settings.records_dir), settings.rel(settings.schema_dir)
     specs = repo.pathspecs([records_rel, schema_rel])
     entries = parse_raw(repo.run("diff", "-M", "--raw", "-z", "--no-abbrev", "--no-ext-diff", base, "--", *specs))

@@ -170,7 +170,38 @@ def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlle
         document = None if problems or meta is None else _document(meta, path, src_uri, lines)
         if cache is not None:
             cache.put(FRONT_MATTER_CACHE, path, key, {"meta": meta, "problems": problems_to_json(problems)})
+    if document is not None:
+        problems += composed_text(fm.body, path, fm.body_line)
     return Page(path, src_uri, references, document, fm.body, fm.body_line), problems
+
+
+# Template statements that pull text from another file into a page. In a controlled document that text would be
+# published as part of it but change outside its revision history, so they are refused there.
+_COMPOSING = {"Include": "include", "Import": "import", "FromImport": "import", "Extends": "extends"}
+
+
+def composed_text(body: str, path: str, body_line: int) -> list[Problem]:
+    """An error for each `{% include %}`, `{% import %}`, `{% from ... import %}` or `{% extends %}` in the body
+    of a controlled document (read as Jinja reads it, so whitespace control or line breaks do not hide one)."""
+    if "{%" not in body:
+        return []
+    from jinja2 import Environment, TemplateSyntaxError, nodes
+
+    try:
+        tree = Environment().parse(body)
+    except TemplateSyntaxError:
+        return []  # the page sandbox reports it, with its line, when the page is rendered
+    problems = []
+    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        what = _COMPOSING[type(node).__name__]
+        template = getattr(node, "template", None)
+        name = f" '{template.value}'" if isinstance(template, nodes.Const) else ""
+        problems.append(Problem(
+            path, body_line + node.lineno - 1,
+            f"{{% {what}{name} %}} in a controlled document: text from another file would be published as part of "
+            f"this document but change without its revision; write the text into the document (or make the "
+            f"snippet a controlled document of its own and link it with doc())", code="include-in-controlled-document"))
+    return problems
 
 
 def _front_matter(yaml_text: str, schema: Schema, path: str, controlled: bool) -> tuple[dict | None, list[Problem]]:

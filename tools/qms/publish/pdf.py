@@ -102,6 +102,7 @@ class SitePage:
     title: str
     section: str  # the navigation section it is listed under, "" at the top level
     document: Document | None = None
+    revision: str | None = None  # a superseded revision of `document` this page shows (see write_past_revision)
 
     @property
     def anchor(self) -> str:
@@ -118,6 +119,8 @@ class SitePage:
 
     @property
     def header_revision(self) -> str:
+        if self.document and self.revision is not None:
+            return f"Revision {self.revision} (superseded)"
         return f"Revision {self.document.revision}" if self.document else ""
 
 
@@ -661,3 +664,18 @@ def write_documents(site: Path, project: Project, folder: Path, printed: dt.date
         html = assemble([page], edition, site, with_cover=False, title=doc.label)
         written.append(render(html, edition, site, folder / f"{doc.id}.pdf"))
     return written
+
+
+def write_past_revision(site: Path, project: Project, doc: Document, revision: str, uri: str, output: Path,
+                        printed: dt.date) -> Path:
+    """The PDF of a document as it stood at a superseded revision: its page at `uri` in the built site (see
+    qms.render.pastrevisions), with "Revision N (superseded)" in every page's header."""
+    stem = uri[: -len(".md")]
+    path = next((f for f in (site / stem / "index.html", site / f"{stem}.html") if f.is_file()), None)
+    if path is None:
+        raise FileNotFoundError(f"{site}: no page for {doc.id} revision {revision} in the built site ({stem}/): "
+                                "build the site again")
+    edition = read_edition(project, printed)
+    page = SitePage(url_of(site, path), path, f"{doc.label}, revision {revision}", "", doc, revision)
+    html = assemble([page], edition, site, with_cover=False, title=f"{doc.label}, revision {revision}")
+    return render(html, edition, site, output)

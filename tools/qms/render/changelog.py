@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from qms.history.changecontrol import STATUS_TEXT, AuditRow, history_entry
 from qms.history.pullrequest import DocChange, union
-from qms.history.revisions import Change, History
+from qms.history.revisions import Change, History, titled
 from qms.render.writer import PLAIN as W
 from qms.render.writer import Markup
 
@@ -33,7 +33,7 @@ def history_markdown(changes: Sequence[Change], title: str = "", history: Histor
         return W.concat(*out)
     rows = []
     for e in entries:
-        summary = e["summary"] + (f" ({e['pr']})" if e["pr"] else "")
+        summary = titled(e["summary"], e["pr"])
         rows.append([e["revision"] or "—", e["date"],
                      W.md("{} (moved from {})", summary, W.code(e["old_path"])) if e["old_path"] else summary,
                      e["author"], ", ".join(e["approved_by"]) or "—", _commit(e["url"], e["short"])])

@@ -9,11 +9,12 @@ from typing import Iterable, Sequence
 from qms.cache import Cache
 from qms.history.approvals import Signature, signatures_of
 from qms.history.changecontrol import FLAG_TEXT, audit_trail, flags_for
-from qms.history.revisions import Change, History
+from qms.history.revisions import Change, History, titled
 from qms.model.documents import Document
 from qms.model.project import Project
 from qms.render import paths
 from qms.render.pages import WIDE_HEADER
+from qms.render.pastrevisions import past_versions, revision_link
 from qms.render.redline import REDLINE_CSS, change_details, compare_page
 from qms.render.writer import SITE as W
 from qms.render.writer import Markup
@@ -146,7 +147,7 @@ def _flag_text(flag: str, change: Change) -> str:
 
 def _summary(summary: str, pr: str | None) -> str:
     """A change's subject with its pull request ('#12'): plain text, escaped where it is shown."""
-    return summary + (f" ({pr})" if pr else "")
+    return titled(summary, pr)
 
 
 def _commit(url: str | None, short: str) -> Markup:
@@ -162,6 +163,7 @@ def revision_table(project: Project, history: History, doc: Document) -> Markup:
     if not changes:
         return head + Markup("No committed revision yet.\n\n</div>\n")
     with_page = set(compared(project, history, doc))
+    past = past_versions(history, doc)
     rows = []
     for change in changes:
         rev = change.revision or ("withdrawn" if change.status == "D" else "—")
@@ -170,9 +172,9 @@ def revision_table(project: Project, history: History, doc: Document) -> Markup:
             summary = W.link(summary, paths.relative(compare_uri(doc, change), doc.src_uri), "What changed")
         signatures = signature_lines(project, change) if change.signatures else \
             W.text(", ".join(change.approved_by) or "—")
-        rows.append([W.strong(rev), change.date, summary, change.author, signatures,
+        rows.append([revision_link(doc, change, past, W.strong(rev)), change.date, summary, change.author, signatures,
                      _commit(commit_link(project, history, change), change.short), _flags(change)])
-    note = "Select a change to see what it changed, word by word."
+    note = "Select a change to see what it changed, word by word, and a revision to read the document as it stood."
     if len(with_page) < len(changes):
         note += (f" Comparisons are published for the {len(with_page)} most recent changes; older ones are in the "
                  "git history")
