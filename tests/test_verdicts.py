@@ -365,6 +365,13 @@ def test_a_recorded_re_plan_with_date_and_reason_moves_the_audits_due_date(tmp_p
     assert item.line == 14  # the new month, where the date is kept
     cli.main(["-f", str(root / "mkdocs.yml"), "check"])
     assert "AP-2026" not in capsys.readouterr().out  # the re-plan is valid and nothing about the audit is late
+    # on plan is not done: the readiness checklist's audit cycle is complete only when the audit has been made
+    from qms.analysis import readiness
+
+    [item] = [i for i in readiness.assess(load(root), TODAY).items if i.key == "internal-audit"]
+    assert not item.ok and item.gaps == (
+        "internal audit IA-2026-01 of QP-15 (re-planned on 2026-07-01 from 2026-07 to 2026-12: The Sales Manager was "
+        "on leave in July) (AP-2026): not done yet, due by 2026-12-31",)
     # a re-plan that is itself past due lowers 9.2 again, saying it was re-planned
     path.write_text(programme(replanned.replace('to: "2026-12"', 'to: "2026-10"')))
     [reason] = [r for r in analyse(root).get("9.2").reasons if "not done" in r]
