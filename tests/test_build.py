@@ -145,6 +145,9 @@ def test_registers_and_reports_are_in_the_manual(example_site: Path):
     assert calendar.startswith("BEGIN:VCALENDAR") and "RRULE:" in calendar
     pack = page(example_site, "reports/management-review-pack.md")
     assert "<svg" in pack  # charts rendered at build time, no external service
+    # an audit moved to another month shows both months, the day and the reason of the re-plan
+    programme = page(example_site, "registers/audit-programme.md")
+    assert "2026-07 → 2026-12 (re-planned on 2026-07-01: The Sales Manager, who owns the process" in programme
 
 
 def test_record_type_page_names_the_clause_that_requires_it(example_site: Path):

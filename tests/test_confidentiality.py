@@ -26,9 +26,9 @@ def test_no_confidential_value_appears_in_any_file_of_the_site(example_site: Pat
     # approvals are published on purpose); everything else of hers in the register stays confidential,
     # her emails included.
     signed_names = {identity.split(" <")[0] for r in project.records if r.type == "person"
-                    for identity in r.data.get("identities", [])}
+                    for identity in r.data.get("git", [])}
     emails = {identity.split(" <")[1].rstrip(">") for r in project.records if r.type == "person"
-              for identity in r.data.get("identities", [])}
+              for identity in r.data.get("git", [])}
     assert signed_names and emails
     secrets = [s for s in secrets if s not in signed_names] + sorted(emails)
     texts = site_texts(example_site)

@@ -333,6 +333,58 @@ def test_an_auditor_assigned_to_her_own_process_is_flagged(tmp_path: Path):
     assert any("auditors must not audit their own work" in r for r in row.reasons)
 
 
+def test_a_recorded_re_plan_with_date_and_reason_moves_the_audits_due_date(tmp_path: Path, capsys):
+    docs = {"QP-15": document("QP-15", ["9.2", "9.2.1", "9.2.2"])}
+    postponed = """  - id: IA-2026-01
+    process: QP-15
+    clauses: [{all}]
+    planned: "2026-07"
+    auditor: P-003
+    status: postponed
+    note: Auditee on leave.
+""".format(all=ALL_CLAUSES)
+    records = {**PEOPLE, "audit-programme/AP-2026.yaml": programme(postponed)}
+    root = make_project(tmp_path, docs, records)
+    # postponed with only a note: still due at the end of the month first planned
+    assert "internal audit IA-2026-01 of QP-15 (postponed) (AP-2026): planned by 2026-07-31, not done" in \
+        analyse(root).get("9.2").reasons
+    replanned = postponed.replace("    note: Auditee on leave.\n", """    replanned:
+      - "on": 2026-07-01
+        to: "2026-12"
+        by: P-002
+        reason: The Sales Manager was on leave in July.
+""")
+    path = root / "records" / "audit-programme" / "AP-2026.yaml"
+    path.write_text(programme(replanned))
+    row = analyse(root).get("9.2")
+    assert row.status == "covered" and not any("not done" in r for r in row.reasons), row.reasons
+    [item] = [i for i in due.due_items(load(root), TODAY) if i.kind == "audit"]
+    assert (item.due, item.status) == (dt.date(2026, 12, 31), "due-soon")
+    assert item.what == ("internal audit IA-2026-01 of QP-15 (re-planned on 2026-07-01 from 2026-07 to 2026-12: "
+                         "The Sales Manager was on leave in July) (AP-2026)")
+    assert item.line == 14  # the new month, where the date is kept
+    cli.main(["-f", str(root / "mkdocs.yml"), "check"])
+    assert "AP-2026" not in capsys.readouterr().out  # the re-plan is valid and nothing about the audit is late
+    # on plan is not done: the readiness checklist's audit cycle is complete only when the audit has been made
+    from qms.analysis import readiness
+
+    [item] = [i for i in readiness.assess(load(root), TODAY).items if i.key == "internal-audit"]
+    assert not item.ok and item.gaps == (
+        "internal audit IA-2026-01 of QP-15 (re-planned on 2026-07-01 from 2026-07 to 2026-12: The Sales Manager was "
+        "on leave in July) (AP-2026): not done yet, due by 2026-12-31",)
+    # a re-plan that is itself past due lowers 9.2 again, saying it was re-planned
+    path.write_text(programme(replanned.replace('to: "2026-12"', 'to: "2026-10"')))
+    [reason] = [r for r in analyse(root).get("9.2").reasons if "not done" in r]
+    assert reason == ("internal audit IA-2026-01 of QP-15 (re-planned on 2026-07-01 from 2026-07 to 2026-10: The Sales "
+                      "Manager was on leave in July) (AP-2026): due by 2026-10-31, not done")
+    # a re-plan without its reason is refused by the schema, with the line to fix
+    path.write_text(programme(replanned.replace("        reason: The Sales Manager was on leave in July.\n", "")))
+    assert cli.main(["-f", str(root / "mkdocs.yml"), "check"]) == 1
+    [line] = [x for x in capsys.readouterr().out.splitlines() if "AP-2026.yaml" in x and "reason" in x]
+    assert line.startswith("records/audit-programme/AP-2026.yaml:13: "), line
+    assert "'reason' is a required property" in line
+
+
 # ----------------------------------------------------------------------------------------------
 # Management review inputs
 

@@ -172,8 +172,29 @@ def month_end(text: object) -> dt.date | None:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def audit_dues(project: Project, as_of: dt.date, type_id: str = "audit-programme") -> list[DueItem]:
-    """Audits of the programme that are planned (or postponed) and not done, due at the end of their month."""
+def replan(audit: dict, replan_field: str = "replanned") -> dict | None:
+    """The audit's latest recorded re-plan that counts: an entry with the new month (`to`), the day it was
+    decided (`on`) and a reason. An entry lacking any of them moves nothing (the schema says so on `qms check`)."""
+    entries = audit.get(replan_field)
+    valid = [e for e in entries if isinstance(e, dict) and month_end(e.get("to")) is not None
+             and as_date(e.get("on")) is not None and str(e.get("reason") or "").strip()] \
+        if isinstance(entries, list) else []
+    return max(valid, key=lambda e: (as_date(e.get("on")), str(e.get("to")))) if valid else None
+
+
+def planned_month(audit: dict, replan_field: str = "replanned") -> str:
+    """The month an audit is due in: the latest re-plan's month, else the month first planned."""
+    moved = replan(audit, replan_field)
+    return str(moved["to"] if moved else audit.get("planned") or "")
+
+
+def audit_dues(project: Project, as_of: dt.date, type_id: str = "audit-programme",
+               replan_field: str = "replanned") -> list[DueItem]:
+    """Audits of the programme that are planned (or postponed) and not done, due at the end of their month.
+
+    A re-plan recorded on the audit (`replanned`: the new month, the day and the reason) moves the due date to the
+    end of its new month, and the line says so; a postponement without one keeps the month first planned.
+    """
     rs = project.record_set
     rtype = project.record_types.get(type_id)
     if rs is None or rtype is None:
@@ -183,15 +204,23 @@ def audit_dues(project: Project, as_of: dt.date, type_id: str = "audit-programme
         for i, audit in enumerate(programme.data.get("audits") or ()):
             if not isinstance(audit, dict) or str(audit.get("status")) in ("done", "cancelled"):
                 continue
-            day = month_end(audit.get("planned"))
+            moved = replan(audit, replan_field)
+            day = month_end(moved["to"] if moved else audit.get("planned"))
             if day is None:
                 continue
             ident = str(audit.get("id") or f"{programme.id} audit {i + 1}")
             subject = audit.get("process") or ", ".join(str(c) for c in audit.get("clauses") or ())
-            note = " (postponed)" if str(audit.get("status")) == "postponed" else ""
+            note = " (postponed)" if str(audit.get("status")) == "postponed" and not moved else ""
+            if moved:
+                reason = " ".join(str(moved["reason"]).split()).rstrip(".")
+                note = (f" (re-planned on {as_date(moved['on']).isoformat()} from {audit.get('planned')} to "
+                        f"{moved['to']}: {reason})")
+                line = ("audits", i, replan_field, audit[replan_field].index(moved), "to")
+            else:
+                line = ("audits", i, "planned")
             out.append(DueItem("audit", ident, f"internal audit {ident} of {subject}{note} ({programme.id})", day,
                                (day - as_of).days, programme.path, 0, rtype.owner, (programme.id,), "9.2",
-                               programme, ("audits", i, "planned")))
+                               programme, line))
     return out
 
 
@@ -235,8 +264,9 @@ def due_items(project: Project, as_of: dt.date, history: History | None = None,
         items += record_dues(project, clause, check, as_of)
     if _checks(project, "stale-training"):
         items += training_dues(project, as_of, _type_of(project, "stale-training", "training"))
-    if _checks(project, "audit-programme"):
-        items += audit_dues(project, as_of, _type_of(project, "audit-programme", "audit-programme"))
+    if found := _checks(project, "audit-programme"):
+        items += audit_dues(project, as_of, _type_of(project, "audit-programme", "audit-programme"),
+                            str(found[0][1].get("replan_field", "replanned")))
     if _checks(project, "management-review-inputs"):
         items += review_meeting_due(project, as_of, _type_of(project, "management-review-inputs", "management-review"))
     return sorted(items, key=lambda i: (i.due, i.kind, i.id))

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from qms.analysis import due as duemod
 from qms.analysis import gap as gapmod
 from qms.analysis import verdicts
 
@@ -82,6 +83,22 @@ def _rows(analysis: gapmod.GapAnalysis, *clause_ids: str) -> list[gapmod.ClauseG
     return [r for c in clause_ids if (r := analysis.get(c)) is not None]
 
 
+def _audits_still_to_do(project: Project, as_of: dt.date) -> list[str]:
+    """Audits of this cycle's programmes not done yet and not yet late (late ones are 9.2 findings already): the
+    cycle is not complete while an audit of it is still to do, even on plan."""
+    checks = duemod._checks(project, "audit-programme")
+    if not checks or project.record_set is None:
+        return []
+    years = int(checks[0][1].get("cycle_years", 1))  # type: ignore[arg-type]
+    out = []
+    for item in duemod.due_items(project, as_of, documents=False):
+        programme = project.record_set.get(item.evidence[0]) if item.kind == "audit" and item.evidence else None
+        year = str(programme.data.get("year", "")) if programme is not None else ""
+        if item.status != "overdue" and year.isdigit() and as_of.year - years < int(year) <= as_of.year:
+            out.append(f"{item.what}: not done yet, due by {item.due.isoformat()}")
+    return out
+
+
 def assess(project: Project, as_of: dt.date, history: History | None = None,
            analysis: gapmod.GapAnalysis | None = None) -> Readiness:
     """The checklist on `as_of`."""
@@ -124,6 +141,7 @@ def assess(project: Project, as_of: dt.date, history: History | None = None,
                     open_findings.append(f"{report.id} {f.get('id')}: {f.get('severity')} finding with no corrective "
                                          "action")
     gaps += open_findings
+    gaps += _audits_still_to_do(project, as_of)
     items.append(_item(
         "internal-audit", "A full internal audit cycle done, its findings handled", gaps,
         "Every process and clause was audited in the cycle, by auditors independent of the work, and every "

@@ -375,7 +375,8 @@ def check_audit_programme(ctx: Context, clause: Clause, check: Check) -> list[Fi
                                                     f"{audit.get('id')}: {why}: auditors must not audit their own "
                                                     "work; assign another auditor", code="auditor-own-work")))
     late = [i for i in ctx.dues if i.kind == "audit" and i.status == "overdue"]
-    out += [Finding(clause.id, check.name, f"{i.what}: planned by {i.due.isoformat()}, not done", i.evidence)
+    out += [Finding(clause.id, check.name, f"{i.what}: {'due' if 're-planned' in i.what else 'planned'} by "
+                                           f"{i.due.isoformat()}, not done", i.evidence)
             for i in late]
     return out
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable, Iterable, Mapping
 
+from qms.analysis import due as audit_dates
 from qms.clock import as_date
 from qms.model.documents import Document
 from qms.model.project import Project
@@ -308,6 +309,15 @@ def _month(value: object) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+def _planned_cell(audit: dict) -> Markup | str:
+    """The month first planned, and the month it was re-planned to with the day and reason when it moved."""
+    moved = audit_dates.replan(audit)
+    if not moved:
+        return str(audit.get("planned", ""))
+    return W.md("{} → {} (re-planned on {}: {})", audit.get("planned", ""), moved["to"], moved["on"],
+                " ".join(str(moved["reason"]).split()))
+
+
 def audit_programme(page: RecordsPageWriter) -> Markup:
     """Planned against done audits, by audit, by clause and by process."""
     this_month = (page.today.year, page.today.month)
@@ -317,8 +327,9 @@ def audit_programme(page: RecordsPageWriter) -> Markup:
         state = {}
         for audit in audits:
             status = audit.get("status", "planned")
-            month = _month(audit.get("planned"))
-            state[audit["id"]] = "overdue" if status == "planned" and month is not None and month < this_month else status
+            month = _month(audit_dates.planned_month(audit))
+            state[audit["id"]] = ("overdue" if status in ("planned", "postponed") and month is not None
+                                  and month < this_month else status)
         counts = Counter(state.values())
         out += [W.heading(2, W.md("Programme {} ({})", programme.get("year", ""), page.record(programme["id"]))),
                 W.md("Approved by {} on {}. **{} of {} audits done**; {} overdue, {} planned, {} postponed, "
@@ -329,7 +340,7 @@ def audit_programme(page: RecordsPageWriter) -> Markup:
         out.append(table(
             ["Audit", "Process", "Clauses", "Planned", "Auditor", "Status", "Done", "Report"],
             [[a["id"], page.doc(a.get("process", ""), with_title=True),
-              W.join(", ", (page.clause(c) for c in a.get("clauses") or [])), a.get("planned", ""),
+              W.join(", ", (page.clause(c) for c in a.get("clauses") or [])), _planned_cell(a),
               page.person(a.get("auditor", "")), badge(state[a["id"]], kinds.get(state[a["id"]], "info")),
               a.get("done", ""), page.record(a["report"]) if a.get("report") else ""] for a in audits]))
         by_clause: dict[str, Counter[str]] = defaultdict(Counter)
