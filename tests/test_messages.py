@@ -123,5 +123,5 @@ def test_qms_check_prints_the_plain_message_with_an_error_label(example: Path, e
     edited(NCR, "quantity: 1\n", "quantity:\n")
     result = run(["qms", "check"], cwd=example, env={"NO_COLOR": "1"})
     assert result.returncode == 1
-    assert f"{NCR}:5: error: quantity: empty — enter a whole number" in result.stdout
+    assert f"error: {NCR}:5: quantity: empty — enter a whole number" in result.stdout
     assert "Traceback" not in result.output

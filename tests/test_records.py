@@ -222,8 +222,9 @@ CAL = "records/calibration/CAL-2026-001.yaml"
     ("result: pass", "result: passed", f"{CAL}:9: result: 'passed' is not one of 'pass', 'adjusted', 'fail'"),
     ("equipment: APE-MIC-0001", "equipment: MIC-1",
      f"{CAL}:3: equipment: 'MIC-1' does not match: gauge number of the equipment calibrated, e.g. APE-MIC-0142"),
-    ("performed_by: P-001\n", "", f"{CAL}:1: 'performed_by' is a required property"),
-    ("traceability: national-standard", "traceability: other-basis", f"{CAL}:1: 'basis' is a required property"),
+    ("performed_by: P-001\n", "", f"{CAL}:1: performed_by: missing (required because provider is 'in-house') — add `performed_by: ...` "
+     "(person id (P-nnn) who did an in-house calibration)"),
+    ("traceability: national-standard", "traceability: other-basis", f"{CAL}:1: basis: missing (required because traceability is 'other-basis') — add `basis: ...`"),
     ("next_due: 2026-11-20", "next_due: 2026-11-20\ncolour: blue", f"{CAL}:11: unknown field(s) 'colour'"),
     ("id: CAL-2026-001", "id: CAL-2026-002",
      f"{CAL}:2: id: 'CAL-2026-002' must equal the file name 'CAL-2026-001' (rename the file or fix the id)"),
@@ -377,8 +378,8 @@ def test_record_set_refuses_an_invalid_result_and_leaves_the_file_untouched(tiny
     before = (tiny / CA).read_bytes()
     assert qms_run(tiny, "record", "set", "CA-2026-001", "status=closed") == 1
     assert capsys.readouterr().err.splitlines() == [
-        f"{CA}:1: 'closed' is a required property",
-        f"{CA}: not changed: the result would be invalid",
+        f"error: {CA}:1: closed: missing (required because status is 'closed') — add `closed: YYYY-MM-DD`",
+        f"error: {CA}: not changed: the result would be invalid",
     ]
     assert qms_run(tiny, "record", "set", "CA-2026-001", "owner=nobody") == 1
     assert f"{CA}:12: owner: unknown role 'nobody'" in capsys.readouterr().err

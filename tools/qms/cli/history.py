@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from qms.cli.options import date_arg
+from qms.cli.output import print_problems
 from qms.config import load_settings
 from qms.history import changecontrol, pullrequest
 from qms.history.revisions import History, latest_id, load_history
@@ -61,8 +62,7 @@ def _emit(text: str, output: Path | None) -> None:
 
 def _history(project: Project) -> History:
     history = load_history(project.settings.root, changecontrol.controlled_folders(project.settings))
-    for problem in history.problems:
-        print(problem, file=sys.stderr)
+    print_problems(history.problems, sys.stderr)
     return history
 
 
@@ -99,8 +99,7 @@ def run_audit_trail(args: argparse.Namespace) -> int:
         raise QMSError(Problem("audit-trail", 0, f"--since {args.since} is after --until {args.until}",
                                code="usage"))
     history = load_history(settings.root, changecontrol.controlled_folders(settings))
-    for problem in history.problems:
-        print(problem, file=sys.stderr)
+    print_problems(history.problems, sys.stderr)
     rows = changecontrol.audit_trail(history, args.since, args.until)
     _emit(changelog.audit_markdown(rows) if args.format == "md" else changecontrol.format_audit(rows, args.format),
           args.output)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from qms import clock
+from qms.cli import output
 from qms.cli.options import date_arg
 from qms.config import load_settings
 from qms.model.project import load_project
@@ -72,5 +73,5 @@ def run(args: argparse.Namespace) -> int:
         written += pdf.write_documents(site, project, out / pdf.DOCUMENTS_DIR, printed, only=args.document)
     for path in written:
         print(path)
-    print(f"Wrote {len(written)} PDF file{'s' if len(written) != 1 else ''} to {out}", file=sys.stderr)
+    output.note(f"Wrote {len(written)} PDF file{'s' if len(written) != 1 else ''} to {out}")
     return 0

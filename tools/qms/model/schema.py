@@ -170,7 +170,7 @@ def _example(schema: dict, choices: Sequence[str]) -> str:
         return str(schema["const"])
     if schema.get("format") == "date":
         return "YYYY-MM-DD"
-    examples = re.findall(r"e\.g\. ([^\s,;)]+)", str(schema.get("description", "")))
+    examples = re.findall(r"(?:e\.g\.|such as) \"?([^\s,;)\"]+)", str(schema.get("description", "")))
     if examples:
         return examples[0].rstrip(".")
     kinds = _types(schema)
@@ -239,7 +239,7 @@ def _plain(err: Any, root: dict, path: list[str | int], yaml_text: str, line: in
         fix = f"add `{prop}: {_example(sub, allowed)}`"
         if allowed:
             fix += f" (roles: {', '.join(allowed)})"
-        elif sub and _what_to_enter(sub) not in ("a value", "a text"):
+        elif sub and sub.get("format") != "date" and _what_to_enter(sub) not in ("a value", "a text"):
             fix += f" ({_what_to_enter(sub)})"
         return field_name([*path, prop]), f"missing{_condition(root, err.relative_schema_path)} — {fix}"
     if err.validator == "type":
