@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "pdf",
     "record",
     "reports",
+    "spreadsheets",
     "upgrade",
 )
 # Which module registers each subcommand, so a run imports only what it needs.
@@ -29,6 +30,7 @@ MODULE_OF = {
     "new": "record", "record": "record",
     "gap": "reports", "review-due": "reports", "review-done": "reports", "tasks": "reports",
     "audit-checklist": "reports", "review-pack": "reports",
+    "register": "spreadsheets", "import-records": "spreadsheets",
     "upgrade": "upgrade",
 }
 
@@ -66,6 +68,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if "--" not in argv:  # -q/--quiet works after the command too (`qms check -q`)
+        quiet = [a for a in argv if a in ("-q", "--quiet")]
+        argv = ([quiet[0]] if quiet else []) + [a for a in argv if a not in ("-q", "--quiet")]
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

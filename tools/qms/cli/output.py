@@ -74,8 +74,9 @@ class Progress:
     """`label: 3/29 QP-04…` on standard error while long work runs: rewritten in place on a terminal, one line per
     tenth of the work elsewhere (CI logs); nothing with --quiet."""
 
-    def __init__(self, label: str, total: int, stream: IO[str] | None = None):
+    def __init__(self, label: str, total: int, stream: IO[str] | None = None, min_lines: int = 50):
         self.label, self.total, self.done = label, max(total, 0), 0
+        self.min_lines = min_lines  # off a terminal, smaller work shows only its closing line
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.started = time.monotonic()
@@ -90,7 +91,7 @@ class Progress:
             self.stream.flush()
             return
         tenth = self.done * 10 // self.total
-        if tenth != self._shown:
+        if self.total >= self.min_lines and tenth != self._shown:
             self._shown = tenth
             print(f"{self.label}: {self.done}/{self.total} {what}".rstrip(), file=self.stream, flush=True)
 

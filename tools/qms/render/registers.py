@@ -530,6 +530,15 @@ class Register:
     def uri(self) -> str:
         return f"{REGISTERS_DIR}/{self.name}.md"
 
+    @property
+    def xlsx_uri(self) -> str:
+        """The register as an Excel workbook: a sheet per record type (qms.render.spreadsheet)."""
+        return f"{REGISTERS_DIR}/{self.name}.xlsx"
+
+    def csv_uri(self, type_id: str) -> str:
+        """One record type of the register as CSV."""
+        return f"{REGISTERS_DIR}/{self.name}-{type_id}.csv"
+
 
 REGISTERS = (
     Register("calibration-status", "Calibration status", ("equipment", "calibration"), calibration_status,
@@ -560,8 +569,12 @@ def available_registers(project: Project) -> list[Register]:
 
 def register_page(project: Project, register: Register, today: dt.date, views: Views) -> str:
     page = RecordsPageWriter(project, register.uri, today, views)
+    downloads = W.md("**Download:** {} · CSV: {} (published fields only; edit them and bring them back with "
+                     "`qms import-records`)\n\n",
+                     page.link(register.xlsx_uri, "Excel workbook"),
+                     W.join(", ", (page.link(register.csv_uri(t), project.record_types[t].title) for t in register.types)))
     return GENERATED_HEADER + W.concat(W.heading(1, register.title), W.md("This register shows {}.\n\n", register.summary),
-                                       page.serves(register.types), register.render(page), page.footer())
+                                       downloads, page.serves(register.types), register.render(page), page.footer())
 
 
 def registers_index(project: Project, today: dt.date, views: Views) -> str:

@@ -29,7 +29,7 @@ from qms.model.project import Project, load_project
 from qms.model.yamlio import YAMLSyntaxProblem, split_front_matter
 from qms.model.yamlio import load as load_yaml
 from qms.problems import Problem
-from qms.render import changes, docpage, pages, paths, registers, reports, sanitize
+from qms.render import changes, docpage, pages, paths, registers, reports, sanitize, spreadsheet
 from qms.render.links import Linker
 
 CSS_URI = "assets/qms/qms.css"
@@ -88,7 +88,7 @@ class PlannedFile:
     """Any other file the manual adds (a stylesheet, a task calendar)."""
 
     uri: str
-    content: str
+    content: str | bytes
 
 
 @dataclass(frozen=True)
@@ -194,9 +194,11 @@ def document_page(project: Project, history: History, doc: Document) -> Document
                         before, after)
 
 
-def generated_content(project: Project, history: History, today: dt.date) -> dict[str, str]:
-    """Every generated page and calendar, uri -> text: catalogue pages, registers, change control, reports."""
+def generated_content(project: Project, history: History, today: dt.date) -> dict[str, str | bytes]:
+    """Every generated page and file, uri -> text or bytes: catalogue pages, registers (with their CSV and Excel
+    downloads), change control, reports and calendars."""
     return {**pages.generated_pages(project), **registers.register_pages(project, today),
+            **spreadsheet.spreadsheet_files(project),
             **changes.change_pages(project, history), **reports.report_pages(project, today, history)}
 
 
