@@ -10,6 +10,7 @@ them goes through `public_view`, which keeps only the fields the schema marks as
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import hashlib
 import logging
@@ -523,6 +524,20 @@ def _record_from_json(value: dict, rtype: RecordType, display: str, path: Path) 
 def _record_id(data: dict, stem: str) -> str:
     rid = data.get("id")
     return str(rid) if isinstance(rid, (str, int)) else stem
+
+
+def next_id(rtype: RecordType, existing: set[str], today: dt.date) -> str | None:
+    """The id after the highest existing one of this year, from the type's `x-qms.id_format`."""
+    if not rtype.id_format:
+        return None
+    if "{n" not in rtype.id_format:
+        candidate = rtype.id_format.format(year=today.year, month=today.month)
+        return None if candidate in existing else candidate
+    highest = 0
+    for n in range(1, 10_000):
+        if rtype.id_format.format(year=today.year, month=today.month, n=n) in existing:
+            highest = n
+    return rtype.id_format.format(year=today.year, month=today.month, n=highest + 1)
 
 
 def revision_key(revision: str) -> tuple:

@@ -19,12 +19,13 @@ from qms.model.documents import Document
 from qms.model.project import Project
 from qms.model.records import (
     RecordType,
+    next_id,
     public_view,
     retain_coverage,
     revision_key,
     split_field,
 )
-from qms.render import paths
+from qms.render import editlinks, formats, paths
 from qms.render.pages import GENERATED_HEADER
 from qms.render.writer import SITE, Markup
 
@@ -117,11 +118,12 @@ class RecordsPageWriter:
         when = as_date(day)
         if when is None:
             return text(day) if day else Markup("")
+        shown = formats.day(self.project.settings, when)
         if when < self.today:
-            return W.md("{} {}", when, badge("overdue", "bad"))
+            return W.md("{} {}", shown, badge("overdue", "bad"))
         if when <= self.today + dt.timedelta(days=soon_days):
-            return W.md("{} {}", when, badge("due soon", "warn"))
-        return text(when)
+            return W.md("{} {}", shown, badge("due soon", "warn"))
+        return text(shown)
 
     def value(self, rtype: RecordType, fpath: str, value: Any) -> Markup:
         """A field value for a table cell: references become links, lists are joined."""
@@ -166,7 +168,7 @@ class RecordsPageWriter:
 
     def footer(self) -> Markup:
         folder = self.project.settings.rel(self.project.settings.records_dir)
-        return W.md("\n*Generated from {}/ on {}.*\n", folder, self.today.isoformat())
+        return W.md("\n*Generated from {}/ on {}.*\n", folder, formats.day(self.project.settings, self.today))
 
 
 def ordered_clauses(project: Project, clause_ids: Iterable[str]) -> list[str]:
@@ -370,7 +372,9 @@ def nonconforming_outputs(page: RecordsPageWriter) -> Markup:
     views = sorted(page.views["nonconforming-output"], key=lambda v: str(v.get("date")), reverse=True)
     rtype = page.project.record_types["nonconforming-output"]
     open_ = [v for v in views if v.get("status") != "closed"]
-    cost = sum(float(v.get("cost") or 0) for v in views)
+    costs = [float(v["cost"]) for v in views if isinstance(v.get("cost"), (int, float))]
+    cost = W.md("; recorded cost of scrap and rework {}", formats.money(page.project.settings, sum(costs))) if costs \
+        else Markup("")
     headers = ["NCR", "Date", "Part", "Qty", "Found at", "Nonconformity", "Disposition", "Concession", "Decided by",
                "Status", "Corrective action"]
 
@@ -382,8 +386,7 @@ def nonconforming_outputs(page: RecordsPageWriter) -> Markup:
                 W.md("{} {}", status, v["closed"]) if v.get("closed") else status,
                 page.record(v["corrective_action"]) if v.get("corrective_action") else ""]
 
-    return W.concat(W.md("{} nonconforming outputs, **{} open**; recorded cost of scrap and rework £{}.\n\n",
-                         len(views), len(open_), f"{cost:,.0f}"),
+    return W.concat(W.md("{} nonconforming outputs, **{} open**{}.\n\n", len(views), len(open_), cost),
                     W.heading(2, "Open"), table(headers, map(row, open_)),
                     W.heading(2, "Closed"), table(headers, (row(v) for v in views if v.get("status") == "closed")))
 
@@ -635,15 +638,41 @@ def record_type_page(project: Project, rtype: RecordType, today: dt.date, views:
     if rtype.date_field:
         records = sorted(records, key=lambda v: str(v.get(rtype.date_field, "")), reverse=True)
     columns = [c for c in rtype.columns if split_field(c)[0] in rtype.public_fields]
+    web = editlinks.editor(project.settings)
+    headers = [field_label(rtype, c) for c in columns]
+    rows = [[page.value(rtype, c, v.get(c)) for c in columns] for v in records]
+    if web is not None:
+        files = {r.id: r.path for r in project.records if r.type == rtype.id}
+        headers.append("Source")
+        for row, view in zip(rows, records):
+            where = files.get(str(view["id"]))
+            row.append(W.link("edit", web.edit(where), f"Edit {view['id']} in {web.name}") if where else "")
     out += [W.heading(2, f"Records ({len(records)})"), Markup("Newest first.\n\n" if rtype.date_field else ""),
-            table([field_label(rtype, c) for c in columns],
-                  [[page.value(rtype, c, v.get(c)) for c in columns] for v in records])]
+            new_record_link(project, rtype, today, web), table(headers, rows)]
     out += [W.heading(2, "Fields"),
             table(["Field", "Required", "Published", "Description"],
                   [[code(name), "yes" if name in rtype.required else "",
                     "yes" if name in rtype.public_fields and name not in rtype.confidential_fields else "no",
                     rtype.field_description(name)] for name in rtype.properties])]
     return GENERATED_HEADER + W.concat(*out, page.footer())
+
+
+def new_record_link(project: Project, rtype: RecordType, today: dt.date, web: editlinks.Editor | None) -> Markup:
+    """A link to a new-file page in the repository's editor, path (with the next free id) and fields filled in."""
+    if web is None:
+        return Markup("")
+    record_id = next_id(rtype, set(project.record_set.known_ids()) if project.record_set else set(), today)
+    if record_id is None:
+        return Markup("")
+    folder = project.settings.rel(project.settings.records_dir)
+    lines = [f"# {rtype.title}: fill in every value, then propose the new file.", f"id: {record_id}"]
+    for name in rtype.required:
+        if name != "id":
+            description = " ".join(str((rtype.properties.get(name) or {}).get("description", "")).split())
+            lines.append(f"{name}:   # {description}" if description else f"{name}:")
+    url = web.new_file(f"{folder}/{rtype.id}/{record_id}.yaml", "\n".join(lines) + "\n")
+    return W.md("{} (the next free id, {}; the change arrives as a pull request).\n\n",
+                W.link(f"Add a record on {web.name}", url), record_id)
 
 
 def records_index(project: Project, today: dt.date, views: Views) -> str:
