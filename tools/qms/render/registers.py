@@ -215,16 +215,16 @@ def calibration_status(page: RecordsPageWriter) -> Markup:
         shown = badge(state, CALIBRATION_STATES[state])
         if quarantined:
             shown = W.md("{} {}", shown, badge("quarantined", "warn"))
-        row = [page.record(eq["id"]), eq.get("description", ""), eq.get("location", ""),
-               W.md("{} months", eq.get("calibration_interval_months", "")), eq.get("method", ""),
-               W.md("{} ({})", page.record(cal["id"]), cal.get("date")) if cal else "", (cal or {}).get("as_found", ""),
-               (cal or {}).get("next_due", ""), shown]
+        row = [page.record(eq["id"]), shown, (cal or {}).get("next_due", ""), eq.get("description", ""),
+               eq.get("location", ""), W.md("{} months", eq.get("calibration_interval_months", "")),
+               eq.get("method", ""), W.md("{} ({})", page.record(cal["id"]), cal.get("date")) if cal else "",
+               (cal or {}).get("as_found", "")]
         items.append((order.index(state), str((cal or {}).get("next_due", "")), state, quarantined, row))
     items.sort(key=lambda i: (i[0], i[1]))
     states = Counter(i[2] for i in items)
     urgent = [i[4] for i in items if i[2] in ("never calibrated", "overdue", "due soon") or (i[3] and i[2] != "withdrawn")]
-    headers = ["Equipment", "Description", "Location", "Interval", "Method", "Last calibration", "As found",
-               "Next due", "Status"]
+    headers = ["Equipment", "Status", "Next due", "Description", "Location", "Interval", "Method", "Last calibration",
+               "As found"]  # id, status and due date first: in view on a phone and while the table scrolls
     basis = [c for c in page.views["calibration"] if c.get("traceability") == "other-basis"]
     oot = [c for c in page.views["calibration"] if c.get("as_found") == "out-of-tolerance"]
     return W.concat(
@@ -375,15 +375,15 @@ def nonconforming_outputs(page: RecordsPageWriter) -> Markup:
     costs = [float(v["cost"]) for v in views if isinstance(v.get("cost"), (int, float))]
     cost = W.md("; recorded cost of scrap and rework {}", formats.money(page.project.settings, sum(costs))) if costs \
         else Markup("")
-    headers = ["NCR", "Date", "Part", "Qty", "Found at", "Nonconformity", "Disposition", "Concession", "Decided by",
-               "Status", "Corrective action"]
+    headers = ["NCR", "Status", "Date", "Part", "Qty", "Found at", "Nonconformity", "Disposition", "Concession",
+               "Decided by", "Corrective action"]
 
     def row(v: dict) -> list[object]:
         status = badge(v.get("status", ""), "warn" if v.get("status") != "closed" else "ok")
-        return [page.record(v["id"]), v.get("date", ""), v.get("part_number", ""), v.get("quantity", ""),
+        return [page.record(v["id"]), W.md("{} {}", status, v["closed"]) if v.get("closed") else status,
+                v.get("date", ""), v.get("part_number", ""), v.get("quantity", ""),
                 v.get("detected_at", ""), v.get("description", ""), v.get("disposition", ""),
                 v.get("concession", ""), page.value(rtype, "decided_by", v.get("decided_by")),
-                W.md("{} {}", status, v["closed"]) if v.get("closed") else status,
                 page.record(v["corrective_action"]) if v.get("corrective_action") else ""]
 
     return W.concat(W.md("{} nonconforming outputs, **{} open**{}.\n\n", len(views), len(open_), cost),
