@@ -19,6 +19,7 @@ from qms.model.project import Project, load_project
 from qms.model.records import confidential_values, public_view
 from qms.render import paths
 from qms.render.registers import register_pages
+from qms.render.spreadsheet import spreadsheet_files
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 26)
@@ -464,6 +465,7 @@ def test_register_pages_link_only_to_pages_that_exist_and_show_nothing_confident
             "registers/management-reviews.md"} <= set(pages)
     targets = set(pages) | {d.src_uri for d in example.documents.values()}
     targets |= {paths.clause_page(example.standard, c) for c in example.standard.clauses}
+    targets |= set(spreadsheet_files(example))  # the registers' CSV and Excel downloads
     secrets = confidential_values(example.record_set)
     for uri, text in pages.items():
         assert "{{" not in text and "{%" not in text, uri

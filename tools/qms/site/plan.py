@@ -29,7 +29,7 @@ from qms.model.project import Project, load_project
 from qms.model.yamlio import YAMLSyntaxProblem, split_front_matter
 from qms.model.yamlio import load as load_yaml
 from qms.problems import Problem
-from qms.render import changes, docpage, pages, paths, registers, reports, sanitize, spreadsheet
+from qms.render import changes, docpage, forms, pages, paths, registers, reports, sanitize, spreadsheet
 from qms.render.links import Linker
 
 CSS_URI = "assets/qms/qms.css"
@@ -161,7 +161,7 @@ class Plan:
 
 # Folders whose pages stay out of the navigation (their index page is listed): a page per clause, a page per change.
 def _unlisted_folders(project: Project) -> tuple[str, ...]:
-    return (f"{paths.standard_dir(project.standard)}/", f"{changes.CHANGES_DIR}/")
+    return (f"{paths.standard_dir(project.standard)}/", f"{changes.CHANGES_DIR}/", f"{forms.FORMS_DIR}/")
 
 
 def _planned_page(uri: str, content: str, unlisted: tuple[str, ...]) -> PlannedPage:
@@ -198,7 +198,7 @@ def generated_content(project: Project, history: History, today: dt.date) -> dic
     """Every generated page and file, uri -> text or bytes: catalogue pages, registers (with their CSV and Excel
     downloads), change control, reports and calendars."""
     return {**pages.generated_pages(project), **registers.register_pages(project, today),
-            **spreadsheet.spreadsheet_files(project),
+            **spreadsheet.spreadsheet_files(project), **forms.form_files(project, today),
             **changes.change_pages(project, history), **reports.report_pages(project, today, history)}
 
 
