@@ -466,6 +466,7 @@ def test_register_pages_link_only_to_pages_that_exist_and_show_nothing_confident
     targets = set(pages) | {d.src_uri for d in example.documents.values()}
     targets |= {paths.clause_page(example.standard, c) for c in example.standard.clauses}
     targets |= set(spreadsheet_files(example))  # the registers' CSV and Excel downloads
+    targets |= {f"records/new/{t}.md" for t in example.record_types}  # the record forms
     secrets = confidential_values(example.record_set)
     for uri, text in pages.items():
         assert "{{" not in text and "{%" not in text, uri

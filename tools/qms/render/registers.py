@@ -647,8 +647,11 @@ def record_type_page(project: Project, rtype: RecordType, today: dt.date, views:
         for row, view in zip(rows, records):
             where = files.get(str(view["id"]))
             row.append(W.link("edit", web.edit(where), f"Edit {view['id']} in {web.name}") if where else "")
+    form = Markup("") if rtype.confidential else W.md(
+        "{}: a form that checks each field and makes the record's YAML.\n\n",
+        page.link(f"{paths.RECORDS_DIR}/new/{rtype.id}.md", "New record"))
     out += [W.heading(2, f"Records ({len(records)})"), Markup("Newest first.\n\n" if rtype.date_field else ""),
-            new_record_link(project, rtype, today, web), table(headers, rows)]
+            form, new_record_link(project, rtype, today, web), table(headers, rows)]
     out += [W.heading(2, "Fields"),
             table(["Field", "Required", "Published", "Description"],
                   [[code(name), "yes" if name in rtype.required else "",
