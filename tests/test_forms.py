@@ -8,7 +8,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 from conftest import ROOT, copy_example, run
 from test_browser import AXE, Tab, browser, site_url, tab  # noqa: F401 - the browser fixtures
 

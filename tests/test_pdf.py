@@ -55,6 +55,7 @@ def printed(example_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     result = run(["qms", "pdf", "--site", str(example_site), "-o", str(out), "--manual",
                   "--document", PROCEDURE, "--document", DIAGRAM_DOC], cwd=ROOT, timeout=600)
     assert result.returncode == 0, result.output
+    (out / "stderr.txt").write_text(result.stderr)
     OUT.mkdir(parents=True, exist_ok=True)
     shutil.copy(out / "quality-manual.pdf", OUT / "quality-manual.pdf")
     shutil.copy(out / "documents" / f"{PROCEDURE}.pdf", OUT / f"{PROCEDURE}.pdf")
@@ -194,6 +195,14 @@ def test_first_pages_render_to_images_for_review(manual: Path):
             ink = sum(gray.histogram()[:128]) / (gray.width * gray.height)
             assert ink > (0.005 if number <= 2 else 0.0005), f"{path.name} looks blank ({ink:.4f} of it is ink)"
             assert gray.height > gray.width  # portrait
+
+
+def test_printing_shows_its_progress_on_standard_error(printed: Path):
+    said = (printed / "stderr.txt").read_text().splitlines()
+    assert "pdf: the whole manual…" in said
+    assert any(line.startswith("pdf: quality-manual.pdf (") and line.endswith(" s)") for line in said), said
+    assert any(line.startswith("pdf: documents: 1/2 ") for line in said) and "pdf: documents: 2/2 " in "\n".join(said)
+    assert any(line.startswith("pdf: 2 document PDFs (") for line in said), said
 
 
 def test_each_controlled_document_has_its_own_pdf(printed: Path):

@@ -67,10 +67,18 @@ def run(args: argparse.Namespace) -> int:
     out: Path = (args.output or site / "pdf").resolve()
     printed = clock.today(args.date)
     written = []
+    resources = pdf.Resources(pdf.read_edition(project, printed))  # fonts, style sheet and images: once per run
     if not args.document or args.manual:
-        written.append(pdf.write_manual(site, project, out / pdf.MANUAL_FILE, printed))
+        output.note("pdf: the whole manual…")
+        step = output.Progress("pdf", 1, min_lines=1)
+        written.append(pdf.write_manual(site, project, out / pdf.MANUAL_FILE, printed, resources))
+        step.finish(f"pdf: {pdf.MANUAL_FILE}")
     if not args.no_documents:
-        written += pdf.write_documents(site, project, out / pdf.DOCUMENTS_DIR, printed, only=args.document)
+        count = len(args.document) or len(project.documents)
+        progress = output.Progress("pdf: documents", count, min_lines=1)
+        written += pdf.write_documents(site, project, out / pdf.DOCUMENTS_DIR, printed, only=args.document,
+                                       resources=resources, progress=progress.step)
+        progress.finish(f"pdf: {count} document PDFs")
     for path in written:
         print(path)
     output.note(f"Wrote {len(written)} PDF file{'s' if len(written) != 1 else ''} to {out}")
