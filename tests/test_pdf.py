@@ -252,3 +252,21 @@ def test_links_between_pages_stay_inside_the_pdf(example_site: Path):
     missing = sorted({h[1:] for h in local} - ids)
     assert not missing, missing[:10]
     assert "#p-glossary--nonconformity" in hrefs
+
+
+def test_html_parsing_reuses_its_scan_patterns_and_builds_the_same_tree(example_site: Path):
+    """tinyhtml5's pattern cache is mended (it never hit): the same trees, each pattern made once."""
+    import xml.etree.ElementTree as ET
+
+    import tinyhtml5
+    import tinyhtml5.inputstream
+    from qms.publish import pdf  # noqa: F401 - mends the cache on import
+
+    page_file = example_site / "registers" / "training-matrix" / "index.html"
+    cache = tinyhtml5.inputstream.characters_until_regex
+    tree = ET.tostring(tinyhtml5.parse(page_file.read_bytes(), namespace_html_elements=False))
+    patterns = len(cache)
+    again = ET.tostring(tinyhtml5.parse(page_file.read_bytes(), namespace_html_elements=False))
+    assert again == tree and 0 < len(cache) == patterns < 40
+    reference = ET.tostring(tinyhtml5.parse(page_file.read_bytes().decode("utf-8"), namespace_html_elements=False))
+    assert reference == tree

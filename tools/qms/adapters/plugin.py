@@ -102,7 +102,7 @@ class QMSPlugin(BasePlugin):
                 raise QMSError(old)
             self.settings = settings_from(config_file, self.options, docs_dir=config.docs_dir,
                                           site_name=config.site_name, repo_url=config.repo_url,
-                                          edit_uri=config.edit_uri)
+                                          edit_uri=config.get("edit_uri"))
             self.today = clock.today()
         except QMSError as exc:
             raise stop(exc.problems) from None
