@@ -128,3 +128,20 @@ def test_register_pages_offer_their_downloads(example_site: Path):
     assert book.sheetnames == ["equipment", "calibration"]
     text = (example_site / "registers" / "calibration-status-calibration.csv").read_text(encoding="utf-8")
     assert text.startswith("id,equipment,date,")
+
+
+def test_two_builds_publish_the_same_workbook_bytes():
+    """The workbook's dates are the build's day and its zip entries carry no time: a rebuild changes nothing."""
+    import datetime as dt
+    import time
+
+    from qms.config import load_settings
+    from qms.model.project import load_project
+    from qms.render.spreadsheet import spreadsheet_files
+
+    project = load_project(load_settings(ROOT / "mkdocs.yml"))
+    first = spreadsheet_files(project, dt.date(2026, 12, 2))
+    time.sleep(1.1)
+    assert spreadsheet_files(project, dt.date(2026, 12, 2)) == first
+    book = load_workbook(io.BytesIO(first["registers/calibration-status.xlsx"]))
+    assert book.properties.modified == dt.datetime(2026, 12, 2)

@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from qms import clock
 from qms.cli import output
 from qms.cli.record import coerce
 from qms.config import load_settings
@@ -64,7 +65,7 @@ def run_register(args: argparse.Namespace) -> int:
                                                      f"{', '.join(spreadsheet.known_names(project))})",
                                code="unknown-register"))
     if args.format == "xlsx":
-        data: str | bytes = spreadsheet.to_xlsx(sheets)
+        data: str | bytes = spreadsheet.to_xlsx(sheets, clock.today())
         if args.output is None and sys.stdout.isatty():
             raise QMSError(Problem("<command line>", 0, "an Excel file is not for the terminal: give -o FILE.xlsx",
                                    code="usage"))

@@ -116,8 +116,10 @@ def to_csv(sheet: Sheet) -> str:
     return out.getvalue()
 
 
-def to_xlsx(sheets: list[Sheet]) -> bytes:
-    """The sheets as one Excel workbook: bold frozen header row, widths to fit, an autofilter."""
+def to_xlsx(sheets: list[Sheet], made: dt.date | None = None) -> bytes:
+    """The sheets as one Excel workbook: bold frozen header row, widths to fit, an autofilter. The same sheets
+    give the same bytes (the workbook's dates are `made`, its zip entries carry no time), so two builds of one
+    commit publish identical files."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -137,8 +139,31 @@ def to_xlsx(sheets: list[Sheet]) -> bytes:
         for i, column in enumerate(sheet.columns, start=1):
             width = max([len(column), *(len(str(r[i - 1])) for r in sheet.rows)]) + 2
             ws.column_dimensions[get_column_letter(i)].width = min(width, 60)
+    stamp = dt.datetime.combine(made or dt.date(2000, 1, 1), dt.time())
+    book.properties.created = book.properties.modified = stamp
     out = io.BytesIO()
     book.save(out)
+    return _without_times(out.getvalue(), stamp)
+
+
+def _without_times(data: bytes, stamp: dt.datetime) -> bytes:
+    """The zip archive again with every entry dated 1980-01-01, in the same order, and the workbook's modified
+    date (which openpyxl sets to the moment of saving) set to `stamp`."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+                                 .encode(), content)
+            target.writestr(entry, content)
     return out.getvalue()
 
 
@@ -168,12 +193,12 @@ def to_markdown(sheets: list[Sheet]) -> str:
     return "".join(parts)
 
 
-def spreadsheet_files(project: Project) -> dict[str, str | bytes]:
-    """Every register as `registers/NAME.csv` (its first record type) and `registers/NAME.xlsx` (all of them)."""
+def spreadsheet_files(project: Project, today: dt.date | None = None) -> dict[str, str | bytes]:
+    """Every register as `registers/NAME.xlsx` (a sheet per record type) and `registers/NAME-TYPE.csv`."""
     out: dict[str, str | bytes] = {}
     for register in available_registers(project):
         sheets = sheets_for(project, register.name) or []
-        out[register.xlsx_uri] = to_xlsx(sheets)
+        out[register.xlsx_uri] = to_xlsx(sheets, today)
         for sheet in sheets:
             out[register.csv_uri(sheet.name)] = to_csv(sheet)
     return out

@@ -198,7 +198,7 @@ def generated_content(project: Project, history: History, today: dt.date) -> dic
     """Every generated page and file, uri -> text or bytes: catalogue pages, registers (with their CSV and Excel
     downloads), change control, reports and calendars."""
     return {**pages.generated_pages(project), **registers.register_pages(project, today),
-            **spreadsheet.spreadsheet_files(project), **forms.form_files(project, today),
+            **spreadsheet.spreadsheet_files(project, today), **forms.form_files(project, today),
             **changes.change_pages(project, history), **reports.report_pages(project, today, history)}
 
 
