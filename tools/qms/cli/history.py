@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from qms.cli.options import date_arg
-from qms.cli.output import align_tables, print_problems
+from qms.cli.output import print_problems
 from qms.config import load_settings
 from qms.history import changecontrol, pullrequest
 from qms.history.revisions import History, latest_id, load_history
@@ -61,7 +61,7 @@ def _format_of(args: argparse.Namespace) -> str:
 
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
-        sys.stdout.write(align_tables(text) if "\n|" in text else text)
+        sys.stdout.write(text)  # Markdown as written: it is pasted into pull requests
         return
     try:
         output.write_text(text, encoding="utf-8", newline="")
