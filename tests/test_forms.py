@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from conftest import ROOT, copy_example, run
-from test_browser import AXE, Tab, browser, site_url, tab  # noqa: F401 - the browser fixtures
+from browserkit import AXE, Tab
 
 CALIBRATION_FORM = "records/new/calibration/"
 NCR_FORM = "records/new/nonconforming-output/"

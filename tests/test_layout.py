@@ -6,7 +6,8 @@ test-output/browser/."""
 from __future__ import annotations
 
 import pytest
-from test_browser import PROCEDURE, Tab, browser, site_url, tab  # noqa: F401 - the browser fixtures
+from browserkit import Tab
+from test_browser import PROCEDURE
 
 WIDTHS = (1400, 400)
 CALIBRATION = "registers/calibration-status/"
