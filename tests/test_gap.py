@@ -191,9 +191,9 @@ clauses:
 
 @pytest.mark.parametrize("entry,expected", [
     ('  - clause: "7.9"\n    practice: Something.\n', "gap-assessment.yaml:4: clauses[0].clause: unknown clause '7.9'"),
-    ('  - clause: 7.4\n    practice: Something.\n', "gap-assessment.yaml:4: clauses[0].clause: 7.4 is not of type 'string'"),
+    ('  - clause: 7.4\n    practice: Something.\n', "gap-assessment.yaml:4: clauses[0].clause: put clause numbers in quotes: \"7.4\""),
     ('  - clause: "7.4"\n    status: gap\n    practice: Something.\n',
-     "gap-assessment.yaml:4: clauses[0]: 'action' is a required property"),
+     "gap-assessment.yaml:4: clauses[0].action: missing (required because status is 'partial' or 'gap')"),
     ('  - clause: "7.4"\n    practice: Something.\n    action: Do it.\n    owner: quality-manager\n    target: \"2026-02-30\"\n',
      "gap-assessment.yaml:8: clauses[0].target: '2026-02-30' is not a real date"),
     ('  - clause: "7.4"\n    practice: Something.\n    action: Do it.\n    owner: cleaner\n    target: "2026-02-03"\n',

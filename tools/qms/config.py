@@ -83,9 +83,14 @@ class Settings:
     vocabulary: str = "iso9000-2015"
     site_name: str = "Quality Manual"
     repo_url: str | None = None
+    edit_uri: str | None = None  # MkDocs' edit_uri (e.g. edit/main/docs/): its branch is the edit links' default
     commit_url: str | None = None
     compare_revisions: int = 10
     revision_scheme: str = "auto"  # see qms.history.revisions.REVISION_SCHEMES
+    locale: str = "en_GB"
+    currency: str | None = None
+    date_format: str = "iso"
+    edit_branch: str | None = None
     policy: Policy = field(default_factory=Policy)
     unfinished_rules: Path | None = None  # the company's patterns of unfinished text, else the engine's
     raw: dict = field(default_factory=dict, compare=False, repr=False)  # the plugin's options as written
@@ -253,7 +258,8 @@ def option_problems(config_file: Path, options: dict) -> list[Problem]:
 
 
 def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | None = None,
-                  site_name: str | None = None, repo_url: str | None = None) -> Settings:
+                  site_name: str | None = None, repo_url: str | None = None,
+                  edit_uri: str | None = None) -> Settings:
     """Settings from the plugin's options and the three MkDocs settings the engine reads.
 
     Raises QMSError with one problem per option that breaks the schema (file, line, what to write instead).
@@ -288,9 +294,14 @@ def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | No
         vocabulary=str(value("vocabulary")),
         site_name=str(site_name or "Quality Manual"),
         repo_url=str(repo_url).rstrip("/") if repo_url else None,
+        edit_uri=str(edit_uri) if edit_uri else None,
         commit_url=qms.get("commit_url"),
         compare_revisions=int(value("compare_revisions")),
         revision_scheme=str(value("revision_scheme")),
+        locale=str(value("locale")),
+        currency=qms.get("currency"),
+        date_format=str(value("date_format")),
+        edit_branch=qms.get("edit_branch"),
         policy=Policy(
             errors=tuple(policy_raw.get("errors", policy_schema["errors"]["default"])),
             judge_from=dt.date.fromisoformat(judge_from) if judge_from else None,
@@ -325,7 +336,7 @@ def load_settings(config_file: Path | None = None) -> Settings:
     entry = plugin_entry(raw)
     options = {k: v for k, v in (entry[1] if entry else {}).items() if k != "enabled"}  # MkDocs' own option
     return settings_from(config_file, options, docs_dir=raw.get("docs_dir"), site_name=raw.get("site_name"),
-                         repo_url=raw.get("repo_url"))
+                         repo_url=raw.get("repo_url"), edit_uri=raw.get("edit_uri"))
 
 
 # ----------------------------------------------------------------------------------------------

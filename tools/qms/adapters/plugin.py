@@ -101,7 +101,8 @@ class QMSPlugin(BasePlugin):
             if old is not None:
                 raise QMSError(old)
             self.settings = settings_from(config_file, self.options, docs_dir=config.docs_dir,
-                                          site_name=config.site_name, repo_url=config.repo_url)
+                                          site_name=config.site_name, repo_url=config.repo_url,
+                                          edit_uri=config.get("edit_uri"))
             self.today = clock.today()
         except QMSError as exc:
             raise stop(exc.problems) from None

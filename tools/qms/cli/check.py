@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from qms import clock
+from qms.cli import output
 from qms.cli.options import date_arg
 from qms.config import base_from_environment, load_settings
 from qms.problems import errors, problems_json, sort_problems, summary
@@ -42,10 +43,9 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(problems_json(problems))
     else:
-        for problem in problems:
-            print(problem)
+        output.print_problems(problems, sys.stdout)
     sys.stdout.flush()
-    print(summary(problems), file=sys.stderr)
+    output.note(summary(problems))
     failing = problems if args.warnings_as_errors else errors(problems)
     return 1 if failing else 0
 

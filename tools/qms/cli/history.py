@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from qms.cli.options import date_arg
+from qms.cli.output import print_problems
 from qms.config import load_settings
 from qms.history import approvals, changecontrol, pullrequest, recordchanges
 from qms.history.revisions import History, latest_id, load_history
@@ -31,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           + "; ".join(f"{k} ({v})" for k, v in changecontrol.FLAG_TEXT.items()) + ".")
     p.add_argument("--since", type=date_arg, metavar="DATE", help="first day to include (YYYY-MM-DD)")
     p.add_argument("--until", type=date_arg, metavar="DATE", help="last day to include (YYYY-MM-DD)")
-    _output_options(p, default="csv")
+    _output_options(p, default=None)
     p.set_defaults(func=run_audit_trail)
 
     p = subparsers.add_parser("diff", help="controlled documents and records changed since a base revision (for a pull "
@@ -45,16 +46,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_diff)
 
 
-def _output_options(parser: argparse.ArgumentParser, default: str) -> None:
+def _output_options(parser: argparse.ArgumentParser, default: str | None) -> None:
     parser.add_argument("--format", choices=changecontrol.FORMATS, default=default,
-                        help=f"output format (default: {default})")
+                        help=f"output format (default: {default})" if default else
+                        "output format (default: from the -o file's extension, .csv or .json; else a md table)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
 
 
 
+def _format_of(args: argparse.Namespace) -> str:
+    """The format asked for; without one, the output file's (.csv, .json), else a readable Markdown table."""
+    if args.format:
+        return args.format
+    suffix = args.output.suffix.lstrip(".").lower() if args.output else ""
+    return suffix if suffix in changecontrol.FORMATS else "md"
+
+
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(text)  # Markdown as written: it is pasted into pull requests
         return
     try:
         output.write_text(text, encoding="utf-8", newline="")
@@ -67,8 +77,7 @@ def _history(project: Project) -> History:
     history = approvals.judged_history(
         load_history(project.settings.root, changecontrol.controlled_folders(project.settings),
                      revision_scheme=project.settings.revision_scheme), project)
-    for problem in history.problems:
-        print(problem, file=sys.stderr)
+    print_problems(history.problems, sys.stderr)
     return history
 
 
@@ -108,6 +117,7 @@ def run_audit_trail(args: argparse.Namespace) -> int:
     history = _history(project)
     rows = recordchanges.merged(changecontrol.audit_trail(history, args.since, args.until),
                                 recordchanges.record_audit_rows(project, args.since, args.until))
+    args.format = _format_of(args)
     _emit(changelog.audit_markdown(rows) if args.format == "md" else changecontrol.format_audit(rows, args.format),
           args.output)
     return 0

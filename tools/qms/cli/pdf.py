@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from qms import clock
+from qms.cli import output
 from qms.cli.options import date_arg
 from qms.config import Settings, load_settings
 from qms.history.changecontrol import controlled_folders
@@ -75,13 +76,21 @@ def run(args: argparse.Namespace) -> int:
     if args.revision is not None:
         return _past_revision(args, settings, project, site, out, printed)
     written = []
+    resources = pdf.Resources(pdf.read_edition(project, printed))  # fonts, style sheet and images: once per run
     if not args.document or args.manual:
-        written.append(pdf.write_manual(site, project, out / pdf.MANUAL_FILE, printed))
+        output.note("pdf: the whole manual…")
+        step = output.Progress("pdf", 1, min_lines=1)
+        written.append(pdf.write_manual(site, project, out / pdf.MANUAL_FILE, printed, resources))
+        step.finish(f"pdf: {pdf.MANUAL_FILE}")
     if not args.no_documents:
-        written += pdf.write_documents(site, project, out / pdf.DOCUMENTS_DIR, printed, only=args.document)
+        count = len(args.document) or len(project.documents)
+        progress = output.Progress("pdf: documents", count, min_lines=1)
+        written += pdf.write_documents(site, project, out / pdf.DOCUMENTS_DIR, printed, only=args.document,
+                                       resources=resources, progress=progress.step)
+        progress.finish(f"pdf: {count} document PDFs")
     for path in written:
         print(path)
-    print(f"Wrote {len(written)} PDF file{'s' if len(written) != 1 else ''} to {out}", file=sys.stderr)
+    output.note(f"Wrote {len(written)} PDF file{'s' if len(written) != 1 else ''} to {out}")
     return 0
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from qms import clock
 from qms.analysis import auditprep, gap, reviews, tasks
 from qms.analysis.reviewpack import Period, compile_pack
+from qms.cli import output
 from qms.cli.options import date_arg
 from qms.config import load_settings
 from qms.model.project import Project, load_project
@@ -140,8 +141,7 @@ def _json(data: object) -> str:
 
 
 def _warn(problems: list[Problem]) -> None:
-    for problem in problems:
-        print(problem, file=sys.stderr)
+    output.print_problems(problems, sys.stderr)
 
 
 def _project(args: argparse.Namespace, with_records: bool = True) -> Project:
@@ -173,7 +173,7 @@ def run_gap(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         _emit(gap.to_csv(analysis), args.output)
     else:
-        _emit(reports.gap_markdown(project, analysis, as_of), args.output)
+        _emit(output.align_tables(reports.gap_markdown(project, analysis, as_of)), args.output)
     print(f"Coverage: {analysis.coverage:g} % of applicable clauses covered ("
           + ", ".join(f"{n} {s}" for s, n in analysis.counts.items()) + ").", file=sys.stderr)
     if args.fail_under is not None and analysis.coverage < args.fail_under:
@@ -244,7 +244,7 @@ def run_review_due(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit(_json(reviews.schedule_json(items, as_of)), args.output)
     else:
-        _emit(reports.schedule_markdown(project, items, as_of), args.output)
+        _emit(output.align_tables(reports.schedule_markdown(project, items, as_of)), args.output)
     overdue = [i for i in items if i.status == "overdue"]
     print(f"{len(overdue)} document review{'s' if len(overdue) != 1 else ''} overdue on {as_of.isoformat()}. "
           "Calibrations, corrective actions, training, audits and management reviews: qms due.", file=sys.stderr)
@@ -291,7 +291,7 @@ def run_tasks(args: argparse.Namespace) -> int:
     if args.format == "ics":
         _emit(reports.calendar_text(project, items, start).encode("utf-8"), args.output)
     else:
-        _emit(reports.tasks_markdown(project, items, None, args.role), args.output)
+        _emit(output.align_tables(reports.tasks_markdown(project, items, None, args.role)), args.output)
     return 0
 
 
@@ -304,7 +304,7 @@ def run_audit_checklist(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit(_json(checklist.as_json()), args.output)
     else:
-        _emit(reports.checklist_markdown(project, checklist), args.output)
+        _emit(output.align_tables(reports.checklist_markdown(project, checklist)), args.output)
     return 0
 
 
@@ -316,6 +316,6 @@ def run_review_pack(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit(_json(pack.as_json()), args.output)
     else:
-        _emit(reports.pack_markdown(project, pack), args.output)
+        _emit(output.align_tables(reports.pack_markdown(project, pack)), args.output)
     return 0
 

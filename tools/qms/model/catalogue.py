@@ -239,8 +239,21 @@ class Vocabulary:
         return self.index.get(_fold(name))
 
     def suggest(self, name: str) -> list[str]:
-        names = [t.term for t in self.terms]
-        return difflib.get_close_matches(name.lower(), names, n=3, cutoff=0.8)
+        """The closest term names (by name, second name or form; always at least one when there are terms)."""
+        wanted = _fold(name)
+        by_name = {key: t.term for key, t in self.index.items()}
+        for cutoff in (0.8, 0.6):
+            close = difflib.get_close_matches(wanted, list(by_name), n=6, cutoff=cutoff)
+            if close:
+                return list(dict.fromkeys(by_name[c] for c in close))[:3]
+        words = [w for w in wanted.split() if len(w) > 3]  # 'corrective actoin plan': a word of it
+        for key, term in by_name.items():
+            if any(w in key.split() for w in words):
+                return [term]
+        if not by_name:
+            return []
+        best = max(by_name, key=lambda key: difflib.SequenceMatcher(None, wanted, key).ratio())
+        return [by_name[best]]
 
     def by_number(self, number: str) -> Term | None:
         return next((t for t in self.terms if t.number == number), None)

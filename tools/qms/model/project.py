@@ -11,7 +11,7 @@ from qms.cache import Cache
 from qms.config import Settings
 from qms.model import catalogue, glossary, records
 from qms.model.catalogue import Standard, Vocabulary
-from qms.model.documents import FRONT_MATTER_CACHE, Document, Page, iter_markdown, read_page
+from qms.model.documents import FRONT_MATTER_CACHE, Document, Page, iter_markdown, other_files, read_page
 from qms.model.organization import Organization, load_organization
 from qms.model.schema import Schema, load_schema
 from qms.problems import Problem, QMSError
@@ -161,7 +161,7 @@ def document_schema(settings: Settings) -> Schema:
     return load_schema(path, settings.rel(path))
 
 
-def load_pages(settings: Settings, schema: Schema) -> tuple[list[Page], list[Problem]]:
+def load_pages(settings: Settings, schema: Schema, roles: tuple[str, ...] = ()) -> tuple[list[Page], list[Problem]]:
     """Every Markdown page in procedures/ (all controlled) and docs/ (controlled when it has an id)."""
     pages: list[Page] = []
     problems: list[Problem] = []
@@ -170,10 +170,12 @@ def load_pages(settings: Settings, schema: Schema) -> tuple[list[Page], list[Pro
     folders = [(settings.procedures_dir, True, "procedures")]
     folders.append((settings.docs_dir, False, ""))
     for folder, controlled, prefix in folders:
+        if controlled:
+            problems.extend(records.not_read_problem(settings.rel(path), path.name, ".md") for path in other_files(folder))
         for abs_path in iter_markdown(folder):
             rel_in_folder = abs_path.relative_to(folder).as_posix()
             src_uri = f"{prefix}/{rel_in_folder}" if prefix else rel_in_folder
-            page, found = read_page(abs_path, settings.rel(abs_path), src_uri, schema, controlled, cache)
+            page, found = read_page(abs_path, settings.rel(abs_path), src_uri, schema, controlled, cache, roles)
             problems.extend(found)
             if page is not None:
                 pages.append(page)
@@ -215,7 +217,7 @@ def load_project(settings: Settings, with_records: bool = True) -> Project:
     vocabulary = catalogue.load_vocabulary(catalogue.find_catalogue(settings.vocabulary, settings.catalogue_dirs))
     vocabulary, glossary_problems = glossary.apply_overlay(vocabulary, settings)  # the company's own words
     organization, problems = load_organization(settings.organization_file, settings.rel(settings.organization_file))
-    pages, page_problems = load_pages(settings, document_schema(settings))
+    pages, page_problems = load_pages(settings, document_schema(settings), tuple(organization.roles))
     documents, id_problems = index_documents(pages)
     project = Project(settings, standards, vocabulary, organization, pages, documents,
                       problems=[*glossary_problems, *problems, *page_problems, *id_problems])

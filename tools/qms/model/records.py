@@ -513,14 +513,24 @@ def check_record_text(rtype: RecordType, text: str, display: str, stem: str) -> 
     return record, problems
 
 
-def _record_files(folder: Path) -> list[Path]:
-    """YAML files below a type folder, sorted, skipping hidden files and folders."""
-    found = []
+def _record_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(YAML files, other files) below a type folder, sorted, skipping hidden files and folders."""
+    found, other = [], []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        found.extend(Path(dirpath, name) for name in filenames
-                     if not name.startswith(".") and os.path.splitext(name)[1] in RECORD_SUFFIXES)
-    return sorted(found)
+        for name in filenames:
+            if not name.startswith("."):
+                (found if os.path.splitext(name)[1] in RECORD_SUFFIXES else other).append(Path(dirpath, name))
+    return sorted(found), sorted(other)
+
+
+def not_read_problem(display: str, name: str, wanted: str) -> Problem:
+    """The warning for a file in a records or procedures folder that is not read (e.g. `X.yaml.txt`)."""
+    if wanted + "." in name:
+        fix = f"rename it to {name[:name.index(wanted + '.') + len(wanted)]}"
+    else:
+        fix = f"save it as {name.partition('.')[0]}{wanted}"
+    return Problem(display, 0, f"not read: only {wanted} files are read here; {fix}", "warning", code="not-read")
 
 
 def read_records(project: Project, types: dict[str, RecordType], broken: set[str]) -> tuple[list[Record], list[Record], list[Problem]]:
@@ -554,7 +564,9 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
                                     code="unknown-record-type"))
             continue
         digest = rtype.schema.digest
-        for path in _record_files(entry):
+        record_files, other_files = _record_files(entry)
+        problems.extend(not_read_problem(settings.rel(p), p.name, ".yaml") for p in other_files)
+        for path in record_files:
             display = settings.rel(path)
             try:
                 raw = path.read_bytes()
@@ -570,7 +582,10 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
                 try:
                     text = raw.decode("utf-8-sig")
                 except UnicodeDecodeError as exc:
-                    problems.append(Problem(display, 0, f"not UTF-8 text ({exc.reason}): save the file as UTF-8",
+                    line = yamlio.decode_error_line(raw, exc)
+                    problems.append(Problem(display, line, f"line {line} is not UTF-8 text (byte "
+                                                           f"0x{raw[exc.start]:02X}, {exc.reason}): save the file "
+                                                           "as UTF-8 (in Excel or Notepad: Save as, encoding UTF-8)",
                                             code="not-utf8"))
                     continue
                 record, found = check_record_text(rtype, text, display, path.stem)
@@ -601,6 +616,20 @@ def _record_from_json(value: dict, rtype: RecordType, display: str, path: Path) 
 def _record_id(data: dict, stem: str) -> str:
     rid = data.get("id")
     return str(rid) if isinstance(rid, (str, int)) else stem
+
+
+def next_id(rtype: RecordType, existing: set[str], today: dt.date) -> str | None:
+    """The id after the highest existing one of this year, from the type's `x-qms.id_format`."""
+    if not rtype.id_format:
+        return None
+    if "{n" not in rtype.id_format:
+        candidate = rtype.id_format.format(year=today.year, month=today.month)
+        return None if candidate in existing else candidate
+    highest = 0
+    for n in range(1, 10_000):
+        if rtype.id_format.format(year=today.year, month=today.month, n=n) in existing:
+            highest = n
+    return rtype.id_format.format(year=today.year, month=today.month, n=highest + 1)
 
 
 def revision_key(revision: str) -> tuple:

@@ -32,7 +32,8 @@ from qms.model.project import Project, load_project
 from qms.model.yamlio import YAMLSyntaxProblem, split_front_matter
 from qms.model.yamlio import load as load_yaml
 from qms.problems import Problem
-from qms.render import changes, docpage, pages, pastrevisions, paths, registers, reports, sanitize
+from qms.render import (changes, docpage, forms, pages, pastrevisions, paths, registers, reports, sanitize,
+                        spreadsheet)
 from qms.render.links import Linker
 
 CSS_URI = "assets/qms/qms.css"
@@ -103,7 +104,7 @@ class PlannedFile:
     """Any other file the manual adds (a stylesheet, a task calendar)."""
 
     uri: str
-    content: str
+    content: str | bytes
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ class Plan:
 
 # Folders whose pages stay out of the navigation (their index page is listed): a page per clause, a page per change.
 def _unlisted_folders(project: Project) -> tuple[str, ...]:
-    return (f"{paths.standard_dir(project.standard)}/", f"{changes.CHANGES_DIR}/")
+    return (f"{paths.standard_dir(project.standard)}/", f"{changes.CHANGES_DIR}/", f"{forms.FORMS_DIR}/")
 
 
 def _planned_page(uri: str, content: str, unlisted: tuple[str, ...]) -> PlannedPage:
@@ -210,10 +211,13 @@ def document_page(project: Project, history: History, doc: Document) -> Document
                         before, after)
 
 
-def generated_content(project: Project, history: History, today: dt.date) -> dict[str, str]:
-    """Every generated page and calendar, uri -> text: catalogue pages, registers, change control, reports."""
-    content = {**pages.generated_pages(project), **registers.register_pages(project, today),
-               **changes.change_pages(project, history), **reports.report_pages(project, today, history)}
+def generated_content(project: Project, history: History, today: dt.date) -> dict[str, str | bytes]:
+    """Every generated page and file, uri -> text or bytes: catalogue pages, registers (with their CSV and Excel
+    downloads), record forms, change control, past revisions, reports and calendars."""
+    content: dict[str, str | bytes] = {
+        **pages.generated_pages(project), **registers.register_pages(project, today),
+        **spreadsheet.spreadsheet_files(project, today), **forms.form_files(project, today),
+        **changes.change_pages(project, history), **reports.report_pages(project, today, history)}
     settings = project.settings
     published = {page.src_uri for page in project.pages}
 
