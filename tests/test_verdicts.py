@@ -349,7 +349,7 @@ def test_a_recorded_re_plan_with_date_and_reason_moves_the_audits_due_date(tmp_p
     assert "internal audit IA-2026-01 of QP-15 (postponed) (AP-2026): planned by 2026-07-31, not done" in \
         analyse(root).get("9.2").reasons
     replanned = postponed.replace("    note: Auditee on leave.\n", """    replanned:
-      - "on": 2026-07-01
+      - decided: 2026-07-01
         to: "2026-12"
         by: P-002
         reason: The Sales Manager was on leave in July.

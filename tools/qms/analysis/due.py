@@ -174,12 +174,12 @@ def month_end(text: object) -> dt.date | None:
 
 def replan(audit: dict, replan_field: str = "replanned") -> dict | None:
     """The audit's latest recorded re-plan that counts: an entry with the new month (`to`), the day it was
-    decided (`on`) and a reason. An entry lacking any of them moves nothing (the schema says so on `qms check`)."""
+    decided (`decided`) and a reason. An entry lacking any of them moves nothing (the schema says so on `qms check`)."""
     entries = audit.get(replan_field)
     valid = [e for e in entries if isinstance(e, dict) and month_end(e.get("to")) is not None
-             and as_date(e.get("on")) is not None and str(e.get("reason") or "").strip()] \
+             and as_date(e.get("decided")) is not None and str(e.get("reason") or "").strip()] \
         if isinstance(entries, list) else []
-    return max(valid, key=lambda e: (as_date(e.get("on")), str(e.get("to")))) if valid else None
+    return max(valid, key=lambda e: (as_date(e.get("decided")), str(e.get("to")))) if valid else None
 
 
 def planned_month(audit: dict, replan_field: str = "replanned") -> str:
@@ -213,7 +213,7 @@ def audit_dues(project: Project, as_of: dt.date, type_id: str = "audit-programme
             note = " (postponed)" if str(audit.get("status")) == "postponed" and not moved else ""
             if moved:
                 reason = " ".join(str(moved["reason"]).split()).rstrip(".")
-                note = (f" (re-planned on {as_date(moved['on']).isoformat()} from {audit.get('planned')} to "
+                note = (f" (re-planned on {as_date(moved['decided']).isoformat()} from {audit.get('planned')} to "
                         f"{moved['to']}: {reason})")
                 line = ("audits", i, replan_field, audit[replan_field].index(moved), "to")
             else:

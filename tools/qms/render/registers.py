@@ -316,7 +316,7 @@ def _planned_cell(audit: dict) -> Markup | str:
     moved = audit_dates.replan(audit)
     if not moved:
         return str(audit.get("planned", ""))
-    return W.md("{} → {} (re-planned on {}: {})", audit.get("planned", ""), moved["to"], moved["on"],
+    return W.md("{} → {} (re-planned on {}: {})", audit.get("planned", ""), moved["to"], moved["decided"],
                 " ".join(str(moved["reason"]).split()))
 
 
