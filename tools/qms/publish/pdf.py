@@ -40,6 +40,7 @@ PRINT_CSS = package.ASSETS / "print.css"
 MANUAL_FILE = "quality-manual.pdf"
 DOCUMENTS_DIR = "documents"
 WIDE_TABLE_COLUMNS = 10  # a page holding a table this wide is printed in landscape
+VERY_WIDE_TABLE_COLUMNS = 20  # and this wide, with equal columns whose words may break (the training matrix)
 _DROP = {"script", "style", "form", "input", "button", "noscript", "template"}
 _DROP_CLASSES = {"headerlink", "md-source-file", "md-content__button", "md-feedback", "md-top", "md-dialog",
                  "md-annotation__index"}
@@ -530,8 +531,11 @@ def page_section(page: SitePage, article: ET.Element, links: _Links, site: Path)
     classes = ["qms-pdf-page", "md-typeset"]
     if page.document is not None:
         classes.append("qms-pdf-document")
-    if _columns(article) >= WIDE_TABLE_COLUMNS:
+    columns = _columns(article)
+    if columns >= WIDE_TABLE_COLUMNS:
         classes.append("qms-pdf-wide")
+    if columns >= VERY_WIDE_TABLE_COLUMNS:
+        classes.append("qms-pdf-very-wide")
     section = ET.Element("section", {
         "class": " ".join(classes), "id": page.anchor,
         "data-doc-id": page.header_id, "data-doc-title": page.header_title,
