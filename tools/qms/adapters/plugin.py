@@ -34,7 +34,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs_macros.plugin import MacrosPlugin
 
-from qms import clock
+from qms import clock, files as repo_files
 from qms.adapters import macros, published
 from qms.config import Settings, old_wiring, settings_from
 from qms.model.yamlio import split_front_matter
@@ -134,6 +134,15 @@ class QMSPlugin(BasePlugin):
             loaded = site_plan.load(self.settings, self.today)
         except QMSError as exc:
             raise stop(exc.problems) from None
+        refused = [Problem(self.settings.rel(Path(f.abs_src_path)), 0, reason, code="symlink")
+                   for f in files if f.abs_src_path and not f.generated_by
+                   and os.path.abspath(f.src_dir or "") == os.path.abspath(config.docs_dir)
+                   for reason in [repo_files.unsafe_reason(self.settings.root, Path(f.abs_src_path))] if reason]
+        include_dir = self.macros.config.get("include_dir") if self.macros is not None else None
+        if include_dir:
+            refused += repo_files.escapes(self.settings.root, [Path(config.config_file_path).parent / include_dir])
+        if refused:  # what MkDocs would copy from docs/ or include: never a link out of the repository
+            raise stop(refused)
         self.plan = plan = site_plan.build(loaded, self.today)
         self.reported = {(p.path, p.code, p.message) for p in plan.problems}
         report(plan.problems)

@@ -9,12 +9,16 @@ and nothing else.
 
 from __future__ import annotations
 
+import os
 import sys
 import types
+from pathlib import Path
 from typing import Any, Callable
 
-from jinja2 import Environment, Template, TemplateSyntaxError
+from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, TemplateNotFound, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
+
+from qms import files
 
 # Objects whose methods a page may not call: the build machinery (MkDocs, its plugins, Jinja itself).
 _BLOCKED_MODULE_PREFIXES = ("mkdocs", "material", "jinja2", "mkdocs_macros", "pymdownx", "markdown",
@@ -108,12 +112,34 @@ class PageSandbox(SandboxedEnvironment):
         return super().is_safe_callable(obj)
 
 
+class NoLinkLoader(BaseLoader):
+    """A file-system loader for `{% include %}` that refuses a symlink, or a file outside its folders."""
+
+    def __init__(self, inner: FileSystemLoader):
+        self.inner = inner
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        if filename is not None:
+            folders = [Path(os.path.abspath(p)) for p in self.inner.searchpath]
+            path = Path(os.path.abspath(filename))
+            base = next((f for f in folders if path.is_relative_to(f)), None)
+            reason = files.unsafe_reason(base, path) if base is not None else "is outside the include folder"
+            if reason is not None:
+                raise TemplateNotFound(f"{template} {reason}")
+        return source, filename, uptodate
+
+    def list_templates(self) -> list[str]:
+        return self.inner.list_templates()
+
+
 def sandboxed(env: Environment) -> PageSandbox:
     """A PageSandbox with the same loader, delimiters, globals, filters and tests as `env`."""
     if isinstance(env, PageSandbox):
         return env
+    loader = NoLinkLoader(env.loader) if isinstance(env.loader, FileSystemLoader) else env.loader
     box = PageSandbox(
-        loader=env.loader,
+        loader=loader,
         undefined=env.undefined,
         block_start_string=env.block_start_string,
         block_end_string=env.block_end_string,
