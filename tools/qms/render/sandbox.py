@@ -24,7 +24,8 @@ import threading
 import types
 from types import MappingProxyType
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from collections.abc import Mapping
+from typing import Any, Callable
 
 from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, TemplateNotFound, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -62,6 +63,8 @@ def _from_build_machinery(obj: Any) -> bool:
 def template_line(exc: BaseException) -> int:
     """Line of the template where `exc` happened (1-based), 0 when unknown."""
     if isinstance(exc, TemplateSyntaxError) and exc.lineno:
+        return exc.lineno
+    if getattr(exc, "lineno", 0):
         return exc.lineno
     line = 0
     tb = exc.__traceback__
@@ -117,10 +120,14 @@ class PageTemplate(Template):
         size = 0
         try:
             with Budget(TIME_LIMIT):
-                for chunk in self.root_render_func(ctx):
+                chunks = self.root_render_func(ctx)
+                for chunk in chunks:
                     size += len(chunk)
                     if size > MAX_OUTPUT:
-                        raise BudgetExceeded(f"it would produce more than {MAX_OUTPUT:,} characters")
+                        frame = getattr(chunks, "gi_frame", None)
+                        too_much = BudgetExceeded(f"it would produce more than {MAX_OUTPUT:,} characters")
+                        too_much.lineno = self.get_corresponding_lineno(frame.f_lineno) if frame else 0
+                        raise too_much
                     out.append(chunk)
         except Exception:
             self.environment.handle_exception()  # raises it again, with the page's own line numbers
@@ -256,10 +263,10 @@ def read_only(value: Any, depth: int = 0) -> Any:
         return None
     if isinstance(value, (str, int, float, bool, type(None), dt.date)):
         return value
-    if isinstance(value, dict):
-        return MappingProxyType({k: read_only(v, depth + 1) for k, v in value.items()})
     if isinstance(value, MappingProxyType):
         return value
+    if isinstance(value, Mapping):  # a dict, or MkDocs' config sections (UserDicts)
+        return MappingProxyType({k: read_only(v, depth + 1) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
         return tuple(read_only(v, depth + 1) for v in value)
     if isinstance(value, (set, frozenset)):
