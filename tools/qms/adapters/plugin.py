@@ -37,6 +37,7 @@ from mkdocs_macros.plugin import MacrosPlugin
 from qms import clock, files as repo_files
 from qms.adapters import macros, published
 from qms.config import Settings, old_wiring, settings_from
+from qms.model.documents import UNREADABLE
 from qms.model.yamlio import split_front_matter
 from qms.problems import Problem, QMSError, sort_problems
 from qms.render import sanitize
@@ -144,6 +145,9 @@ class QMSPlugin(BasePlugin):
         if refused:  # what MkDocs would copy from docs/ or include: never a link out of the repository
             raise stop(refused)
         self.plan = plan = site_plan.build(loaded, self.today)
+        unreadable = [p for p in plan.problems if p.code in UNREADABLE]
+        if unreadable:  # Markdown would fail on these, or take minutes: stop with the file and the fix
+            raise stop(unreadable)
         self.reported = {(p.path, p.code, p.message) for p in plan.problems}
         report(plan.problems)
         for source in plan.sources:

@@ -63,6 +63,7 @@ class Page:
     src_uri: str  # as MkDocs knows it, e.g. "procedures/QP-07-x.md" or "manual/QM-01.md"
     references: tuple[Reference, ...]
     document: Document | None = None
+    claimed_id: str | None = None  # the id its front matter names when that front matter is invalid
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,42 @@ def _key_lines(yaml_text: str, offset: int) -> dict[str, int]:
     return lines
 
 
+# What a page may be before Markdown reads it: Python-Markdown needs time quadratic in nested brackets and
+# memory in the page's size, so a page past these fails with its line instead of stalling the build.
+MAX_PAGE_CHARS = 2_000_000
+MAX_LINE_CHARS = 50_000
+MAX_NESTING = 50  # brackets [ ( inside one another on one line
+UNREADABLE = ("not-utf8", "not-text", "page-too-large")  # codes of a page no front end may render
+
+
+def text_problem(text: str, path: str) -> Problem | None:
+    """Why Markdown may not be given `text` (binary, too large, too long a line, brackets nested too deep)."""
+    if "\x00" in text:
+        return Problem(path, text.count("\n", 0, text.index("\x00")) + 1,
+                       "is binary (it holds NUL bytes): a page is Markdown text; keep other files out of docs/ "
+                       "or give them another extension", code="not-text")
+    if len(text) > MAX_PAGE_CHARS:
+        return Problem(path, 0, f"is {len(text):,} characters long, more than a page may be ({MAX_PAGE_CHARS:,}): "
+                                "split it into several pages", code="page-too-large")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            return Problem(path, number, f"this line is {len(line):,} characters long, more than a line may be "
+                                         f"({MAX_LINE_CHARS:,}): break it up", code="page-too-large")
+        if line.count("[") + line.count("(") > MAX_NESTING:
+            depth = deepest = 0
+            for char in line:
+                if char in "[(":
+                    depth += 1
+                    deepest = max(deepest, depth)
+                elif char in "])" and depth:
+                    depth -= 1
+            if deepest > MAX_NESTING:
+                return Problem(path, number, f"brackets are nested {deepest} deep on this line, more than "
+                                             f"{MAX_NESTING}: Markdown cannot read that in reasonable time",
+                               code="page-too-large")
+    return None
+
+
 FRONT_MATTER_CACHE = "front-matter"  # namespace of qms.cache: parsed and validated front matter by path
 
 
@@ -142,6 +179,12 @@ def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlle
     except UnicodeDecodeError as exc:
         return None, [Problem(path, 0, f"not UTF-8 text ({exc.reason} at byte {exc.start}): save the file as UTF-8",
                               code="not-utf8")]
+    except OSError as exc:
+        return None, [Problem(path, 0, f"cannot be read: {exc.strerror or exc}", code="not-utf8")]
+    unreadable = text_problem(text, path)
+    if unreadable is not None:  # still a page of the manual (no cascade of "unknown document"), never rendered
+        match = _CLAIMED_ID.search(text[:5000])
+        return Page(path, src_uri, (), None, match.group(1) if match else None), [unreadable]
     fm = yamlio.split_front_matter(text)
     references = find_references(fm.body, path, fm.body_line)
     if not fm.present:
@@ -167,7 +210,14 @@ def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlle
         document = None if problems or meta is None else _document(meta, path, src_uri, lines)
         if cache is not None:
             cache.put(FRONT_MATTER_CACHE, path, key, {"meta": meta, "problems": problems_to_json(problems)})
-    return Page(path, src_uri, references, document), problems
+    claimed = None
+    if document is None and problems:
+        match = _CLAIMED_ID.search(yaml_text)
+        claimed = match.group(1) if match else None
+    return Page(path, src_uri, references, document, claimed), problems
+
+
+_CLAIMED_ID = re.compile(r"^id:[ \t]*['\"]?([A-Za-z0-9][\w.-]*)", re.M)
 
 
 def _front_matter(yaml_text: str, schema: Schema, path: str, controlled: bool) -> tuple[dict | None, list[Problem]]:

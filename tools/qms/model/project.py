@@ -90,6 +90,12 @@ class Project:
         return index
 
     @cached_property
+    def invalid_documents(self) -> dict[str, str]:
+        """Id -> path of each document whose file exists but whose front matter is invalid (not in `documents`)."""
+        return {p.claimed_id: p.path for p in self.pages
+                if p.claimed_id is not None and p.claimed_id not in self.documents}
+
+    @cached_property
     def pages_by_path(self) -> dict[str, Page]:
         return {p.path: p for p in self.pages}
 

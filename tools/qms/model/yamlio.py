@@ -26,8 +26,20 @@ except AttributeError:  # pragma: no cover
     _BaseLoader = yaml.SafeLoader  # type: ignore[misc]
 
 
+class _AliasRefused(yaml.constructor.ConstructorError):
+    """The text uses an alias (`*name`, `<<: *name`): never needed in front matter or records, and the way to
+    make a few lines expand to gigabytes (the Problem code `yaml-alias`)."""
+
+
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that keeps timestamps as strings."""
+    """Safe loader that keeps timestamps as strings and refuses aliases."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _AliasRefused(None, None, "an alias (*name) repeats the value anchored (&name) here: YAML anchors "
+                                "and aliases are not allowed in the quality system's files; write the value out",
+                                node.start_mark)
+        return super().construct_object(node, deep=deep)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -48,7 +60,10 @@ class _UniqueKeyLoader(_Loader):
         for key_node, _ in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key = self.construct_object(key_node)
+            if key_node in self.constructed_objects:  # the same key node met again: an alias
+                self.construct_object(key_node)
+            key = super().construct_object(key_node)
+            del self.constructed_objects[key_node]  # constructed again, once, by construct_mapping
             line = key_node.start_mark.line + 1
             if key in first:
                 raise _DuplicateKey(
@@ -70,11 +85,11 @@ class YAMLSyntaxProblem(Exception):
         return self.message
 
 
-def load(text: str, unique_keys: bool = False) -> Any:
+def load(text: str, unique_keys: bool = True) -> Any:
     """Parse YAML text into plain Python data (dates as strings).
 
-    Raises YAMLSyntaxProblem with the line and a short reason when the text is not YAML, and, with
-    `unique_keys`, when a mapping names the same key twice.
+    Raises YAMLSyntaxProblem with the line and a short reason when the text is not YAML, when it uses an alias
+    (`*name`), and, with `unique_keys` (the default), when a mapping names the same key twice.
     """
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader if unique_keys else _Loader)  # noqa: S506 - safe loaders
@@ -84,7 +99,8 @@ def load(text: str, unique_keys: bool = False) -> Any:
         reason = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             reason = f"{exc.context}, {exc.problem}"
-        code = "duplicate-key" if isinstance(exc, _DuplicateKey) else "yaml-syntax"
+        code = ("duplicate-key" if isinstance(exc, _DuplicateKey) else
+                "yaml-alias" if isinstance(exc, _AliasRefused) else "yaml-syntax")
         raise YAMLSyntaxProblem(line, f"invalid YAML: {reason}", code) from None
     except yaml.YAMLError as exc:
         raise YAMLSyntaxProblem(0, f"invalid YAML: {exc}") from None
