@@ -133,7 +133,8 @@ def _key_lines(yaml_text: str, offset: int) -> dict[str, int]:
 MAX_PAGE_CHARS = 2_000_000
 MAX_LINE_CHARS = 50_000
 MAX_NESTING = 50  # brackets [ ( inside one another on one line
-UNREADABLE = ("not-utf8", "not-text", "page-too-large")  # codes of a page no front end may render
+# Codes of a page no front end may render (MkDocs reads front matter itself, and would expand an alias bomb).
+UNREADABLE = ("not-utf8", "not-text", "page-too-large", "yaml-alias")
 
 
 def text_problem(text: str, path: str) -> Problem | None:

@@ -36,8 +36,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
-            raise _AliasRefused(None, None, "an alias (*name) repeats the value anchored (&name) here: YAML anchors "
-                                "and aliases are not allowed in the quality system's files; write the value out",
+            raise _AliasRefused(None, None, "the value anchored here (&name) is repeated by an alias (*name): YAML "
+                                "anchors and aliases are not allowed in the quality system's files; write the value out",
                                 node.start_mark)
         return super().construct_object(node, deep=deep)
 

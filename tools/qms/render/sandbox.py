@@ -103,19 +103,20 @@ class PageTemplate(Template):
     source: str = ""
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        variables = {k: read_only(v) for k, v in dict(*args, **kwargs).items() if k not in HIDDEN}
+        given = dict(*args, **kwargs)
         on_error = getattr(self.environment, "on_error", None)
         if on_error is None:
-            return self._bounded(variables)
+            return self._bounded(given)
         try:
-            return self._bounded(variables)
+            return self._bounded(given)
         except Exception as exc:  # noqa: BLE001 - every template error (and MemoryError) goes to on_error
             on_error(exc, template_line(exc))
             return self.source
 
-    def _bounded(self, variables: dict) -> str:
-        """The rendered text, within the page's time and output budget."""
-        ctx = self.new_context(variables)
+    def _bounded(self, given: dict) -> str:
+        """The rendered text, within the page's time and output budget, from read-only copies of `given`."""
+        budget = [MAX_ITEMS]
+        ctx = self.new_context({k: read_only(v, budget) for k, v in given.items() if k not in HIDDEN})
         out: list[str] = []
         size = 0
         try:
@@ -257,34 +258,38 @@ class _Unrendered:
 
 # -- what a page sees ----------------------------------------------------------------------------------------------
 
-def read_only(value: Any, depth: int = 0) -> Any:
-    """A read-only copy of plain data (dicts, lists, sets), a summary of a page, other values as they are."""
-    if depth > 50:
-        return None
+def read_only(value: Any, budget: list[int] | None = None) -> Any:
+    """A read-only copy of plain data (dicts, lists, sets), a summary of a page, other values as they are.
+
+    At most MAX_ITEMS values are copied (a YAML alias bomb in front matter is small text and a huge tree)."""
+    budget = [MAX_ITEMS] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise BudgetExceeded(f"the page's variables hold more than {MAX_ITEMS:,} values")
     if isinstance(value, (str, int, float, bool, type(None), dt.date)):
         return value
     if isinstance(value, MappingProxyType):
         return value
     if isinstance(value, Mapping):  # a dict, or MkDocs' config sections (UserDicts)
-        return MappingProxyType({k: read_only(v, depth + 1) for k, v in value.items()})
+        return MappingProxyType({k: read_only(v, budget) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
-        return tuple(read_only(v, depth + 1) for v in value)
+        return tuple(read_only(v, budget) for v in value)
     if isinstance(value, (set, frozenset)):
-        return frozenset(read_only(v, depth + 1) for v in value if isinstance(v, (str, int, float, tuple)))
+        return frozenset(read_only(v, budget) for v in value if isinstance(v, (str, int, float, tuple)))
     if type(value).__name__ == "Page" and type(value).__module__.startswith("mkdocs"):
-        return page_summary(value)
+        return page_summary(value, budget)
     if _from_build_machinery(value) and not callable(value):
         return None  # a live object of the build (a Config, Navigation, File): never shared with a page
     return value
 
 
-def page_summary(page: Any) -> MappingProxyType:
+def page_summary(page: Any, budget: list[int] | None = None) -> MappingProxyType:
     """What a page may know about itself: its title, url, source path and front matter (read-only)."""
     file = getattr(page, "file", None)
     return MappingProxyType({
         "title": str(getattr(page, "title", "") or ""),
         "url": str(getattr(page, "url", "") or ""),
-        "meta": read_only(dict(getattr(page, "meta", {}) or {})),
+        "meta": read_only(dict(getattr(page, "meta", {}) or {}), budget),
         "file": MappingProxyType({"src_uri": getattr(file, "src_uri", None), "src_path": getattr(file, "src_path", None)}),
         "is_homepage": bool(getattr(page, "is_homepage", False)),
     })
