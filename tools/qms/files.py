@@ -107,7 +107,7 @@ def write_atomic(path: Path, data: str | bytes, shown: str | None = None, newlin
     tmp_name = None
     try:
         if path.is_symlink():
-            raise QMSError(Problem(shown, 0, f"cannot write: is a symlink: {SYMLINK_FIX}", code="write"))
+            raise QMSError(Problem(shown, 0, f"cannot write: is a symlink: {SYMLINK_FIX}", code="cannot-write"))
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
         if isinstance(data, bytes):
@@ -127,7 +127,7 @@ def write_atomic(path: Path, data: str | bytes, shown: str | None = None, newlin
         os.replace(tmp_name, path)
         tmp_name = None
     except OSError as exc:
-        raise QMSError(Problem(shown, 0, f"cannot write: {exc.strerror or exc}", code="write")) from None
+        raise QMSError(Problem(shown, 0, f"cannot write: {exc.strerror or exc}", code="cannot-write")) from None
     finally:
         if tmp_name is not None:
             try:

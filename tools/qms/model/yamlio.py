@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 import yaml
 from ruamel.yaml import YAML
 
-from qms.yamllines import line_of  # noqa: F401 - the model's files and mkdocs.yml share one lookup
+from qms.yamllines import line_of  # the model's files and mkdocs.yml share one lookup
 
 try:  # the C loader ships in PyYAML wheels; the pure one is a fallback
     _BaseLoader = yaml.CSafeLoader
@@ -164,21 +164,88 @@ def dump_round_trip(data: Any, original_text: str = "") -> str:
 def set_values(text: str, changes: Iterable[tuple[Sequence[str | int], Any]]) -> str:
     """Return YAML `text` with each (path, value) set, every other line left byte-for-byte.
 
-    Only the lines holding a changed value differ; a new key is appended to its mapping.
+    Only the lines holding a changed value differ; a new key is appended to its mapping. A BOM and CRLF line
+    endings are kept. Raises YAMLSyntaxProblem (code `round-trip`) instead of rewriting anything else: for
+    text that does not parse, names a key twice, uses anchors or aliases, mixes line endings, or whose other
+    lines the YAML writer would change (flow style, escapes).
     """
+    changes = list(changes)
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom):]
+    crlf = "\r\n" in body
+    plain = body.replace("\r\n", "\n") if crlf else body
+    if "\r" in plain or (crlf and plain.count("\n") != body.count("\r\n")):
+        raise YAMLSyntaxProblem(0, "not changed: the file mixes line endings (CRLF and LF or CR): give it one kind "
+                                   "first", "round-trip")
+    load(plain)  # the reader's own verdict first: syntax, duplicate keys, aliases (YAMLSyntaxProblem)
+    if _ANCHOR.search(plain) and _has_anchor(plain):
+        raise YAMLSyntaxProblem(0, "not changed: the file uses a YAML anchor (&name): write the value out first",
+                                "round-trip")
     rt = round_trip()
-    data = rt.load(text)
+    data = rt.load(plain)
+    touched: set[int] = set()
     for path, value in changes:
         node = data
         for key in path[:-1]:
             node = node[key]
+        if path[-1] in node:
+            touched |= _value_lines(plain, list(path))
         node[path[-1]] = value
-    dumped = dump_round_trip(data, text)
-    return _keep_untouched_lines(text, dumped)
+    dumped = dump_round_trip(data, plain)
+    result = _keep_untouched_lines(plain, dumped, touched)
+    changed = _changed_original_lines(plain, result)
+    if changed - touched:
+        line = min(changed - touched) + 1
+        raise YAMLSyntaxProblem(line, "not changed: writing the new value would also rewrite this line (the YAML "
+                                      "writer does not keep its flow style or escapes): edit the file by hand",
+                                "round-trip")
+    if crlf:
+        result = result.replace("\n", "\r\n")
+    return bom + result
 
 
-def _keep_untouched_lines(original: str, dumped: str) -> str:
-    """Where ruamel re-formatted a line it did not need to change, put the original back."""
+_ANCHOR = re.compile(r"&[^\s]")
+
+
+def _has_anchor(text: str) -> bool:
+    """True when the YAML text defines an anchor (`&name`), by its tokens (an `&` inside a string is no anchor)."""
+    try:
+        return any(isinstance(token, yaml.AnchorToken) for token in yaml.scan(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError:
+        return False
+
+
+def _value_lines(text: str, path: list) -> set[int]:
+    """0-based lines of the value at `path`: its key's line and the more indented lines after it."""
+    first = line_of(text, path) - 1
+    lines = text.splitlines()
+    if not 0 <= first < len(lines):
+        return set()
+    indent = len(lines[first]) - len(lines[first].lstrip(" -"))
+    span = {first}
+    for number in range(first + 1, len(lines)):
+        line = lines[number]
+        if line.strip() and len(line) - len(line.lstrip(" ")) <= indent:
+            break
+        span.add(number)
+    return span
+
+
+def _changed_original_lines(original: str, result: str) -> set[int]:
+    """0-based lines of `original` that `result` replaces or deletes."""
+    import difflib
+
+    a, b = original.splitlines(), result.splitlines()
+    changed: set[int] = set()
+    for tag, i1, i2, _, _ in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag in ("replace", "delete"):
+            changed.update(range(i1, i2))
+    return changed
+
+
+def _keep_untouched_lines(original: str, dumped: str, touched: set[int] = frozenset()) -> str:  # type: ignore[assignment]
+    """Where ruamel re-formatted a line it did not need to change, put the original back (a line not among the
+    0-based `touched` lines holds the same value it held: an escape or quoting the writer would change)."""
     import difflib
 
     a = original.splitlines(keepends=True)
@@ -188,8 +255,8 @@ def _keep_untouched_lines(original: str, dumped: str) -> str:
         if tag == "equal":
             out.extend(a[i1:i2])
         elif tag == "replace" and (i2 - i1) == (j2 - j1):
-            for old, new in zip(a[i1:i2], b[j1:j2]):
-                out.append(old if _same_yaml_line(old, new) else new)
+            for number, (old, new) in enumerate(zip(a[i1:i2], b[j1:j2]), start=i1):
+                out.append(old if _same_yaml_line(old, new) or number not in touched else new)
         else:
             out.extend(b[j1:j2])
     result = "".join(out)
