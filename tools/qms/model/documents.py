@@ -134,15 +134,19 @@ MAX_PAGE_CHARS = 2_000_000
 MAX_LINE_CHARS = 50_000
 MAX_NESTING = 50  # brackets [ ( inside one another on one line
 # Codes of a page no front end may render (MkDocs reads front matter itself, and would expand an alias bomb).
-UNREADABLE = ("not-utf8", "not-text", "page-too-large", "yaml-alias")
+UNREADABLE = ("not-utf8", "not-text", "page-too-large", "yaml-alias", "conflict-marker")
 
 
 def text_problem(text: str, path: str) -> Problem | None:
-    """Why Markdown may not be given `text` (binary, too large, too long a line, brackets nested too deep)."""
+    """Why Markdown may not be given `text` (binary, a merge conflict, too large, too long a line, brackets nested
+    too deep)."""
     if "\x00" in text:
         return Problem(path, text.count("\n", 0, text.index("\x00")) + 1,
                        "is binary (it holds NUL bytes): a page is Markdown text; keep other files out of docs/ "
                        "or give them another extension", code="not-text")
+    marker = yamlio.conflict_line(text) if "<<<<<<<" in text else 0
+    if marker:
+        return Problem(path, marker, yamlio.CONFLICT_FIX, code="conflict-marker")
     if len(text) > MAX_PAGE_CHARS:
         return Problem(path, 0, f"is {len(text):,} characters long, more than a page may be ({MAX_PAGE_CHARS:,}): "
                                 "split it into several pages", code="page-too-large")

@@ -85,12 +85,31 @@ class YAMLSyntaxProblem(Exception):
         return self.message
 
 
+_CONFLICT_START = re.compile(r"^<{7}(?: |$)", re.M)
+_CONFLICT_END = re.compile(r"^>{7}(?: |$)", re.M)
+CONFLICT_FIX = ("an unresolved merge conflict (<<<<<<< ======= >>>>>>>): keep the right text, delete the three "
+                "marker lines, then commit")
+
+
+def conflict_line(text: str) -> int:
+    """1-based line of the first merge conflict's `<<<<<<<` marker in `text`, 0 when there is none (a line of
+    `=======` alone is a Markdown heading's underline, not a conflict)."""
+    start = _CONFLICT_START.search(text)
+    if start is None or _CONFLICT_END.search(text, start.end()) is None:
+        return 0
+    return text.count("\n", 0, start.start()) + 1
+
+
 def load(text: str, unique_keys: bool = True) -> Any:
     """Parse YAML text into plain Python data (dates as strings).
 
     Raises YAMLSyntaxProblem with the line and a short reason when the text is not YAML, when it uses an alias
-    (`*name`), and, with `unique_keys` (the default), when a mapping names the same key twice.
+    (`*name`), holds a merge-conflict marker, and, with `unique_keys` (the default), when a mapping names the
+    same key twice.
     """
+    marker = conflict_line(text) if "<<<<<<<" in text else 0
+    if marker:
+        raise YAMLSyntaxProblem(marker, CONFLICT_FIX, "conflict-marker")
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader if unique_keys else _Loader)  # noqa: S506 - safe loaders
     except yaml.MarkedYAMLError as exc:
