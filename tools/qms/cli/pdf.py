@@ -14,6 +14,7 @@ from qms.config import load_settings
 from qms.model.project import load_project
 from qms.problems import Problem, QMSError
 from qms.publish import pdf
+from qms.site import marker
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
         raise QMSError(Problem(str(site), 0, "no built site here (no index.html): build it with "
                                              "'mkdocs build --strict', or run 'qms pdf' without --site",
                                code="no-site"))
+    unclean = marker.problem(site, str(args.site or site))
+    if unclean is not None:
+        raise QMSError(unclean)
     project = load_project(settings)
     unknown = [d for d in args.document if d not in project.documents]
     if unknown:
