@@ -103,6 +103,9 @@ def create_record(project: Project, type_id: str, record_id: str | None, today: 
         if record_id is None:
             raise QMSError(Problem(schema_file, 0, f"{type_id} ids are chosen by hand: give one with --id "
                                                    f"(pattern {rtype.id_pattern})", code="usage"))
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", record_id):
+        raise QMSError(Problem(schema_file, 0, f"--id: {record_id!r} is not an id: use letters, digits, '.', '_' "
+                                               "and '-' only (no spaces, line breaks or slashes)", code="bad-id"))
     if not re.match(rtype.id_pattern, record_id):
         raise QMSError(Problem(schema_file, 0, f"--id: '{record_id}' is not a {type_id} id: "
                                                f"{rtype.field_description('id') or rtype.id_pattern}",

@@ -32,7 +32,15 @@ class _AliasRefused(yaml.constructor.ConstructorError):
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that keeps timestamps as strings and refuses aliases."""
+    """Safe loader that keeps timestamps as strings, refuses aliases and numbers too long to be one."""
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {len(node.value):,} digits is more than any field may hold: "
+                            "quote it if it is meant as text", node.start_mark) from None
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
@@ -42,6 +50,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         return super().construct_object(node, deep=deep)
 
 
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 _Loader.yaml_implicit_resolvers = {
     key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for key, resolvers in _BaseLoader.yaml_implicit_resolvers.copy().items()
@@ -307,3 +316,17 @@ def set_front_matter_values(markdown: str, changes: Iterable[tuple[Sequence[str 
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file (a BOM is dropped)."""
     return path.read_text(encoding="utf-8-sig")
+
+
+def read_yaml_text(path: Path) -> str:
+    """Read a UTF-8 YAML file; YAMLSyntaxProblem (code `not-utf8`) when it is not text or cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise YAMLSyntaxProblem(0, f"not UTF-8 text ({exc.reason} at byte {exc.start}): save the file as UTF-8",
+                                "not-utf8") from None
+    except OSError as exc:
+        raise YAMLSyntaxProblem(0, f"cannot be read: {exc.strerror or exc}", "not-utf8") from None
+    if "\x00" in text:
+        raise YAMLSyntaxProblem(0, "is binary (it holds NUL bytes), not YAML text", "not-utf8")
+    return text
