@@ -39,6 +39,7 @@ from mkdocs_macros.plugin import MacrosPlugin
 from qms import clock, files as repo_files
 from qms.adapters import macros, published
 from qms.config import Settings, old_wiring, settings_from
+from qms.model import codespans
 from qms.model.documents import UNREADABLE
 from qms.model.yamlio import split_front_matter
 from qms.problems import Problem, QMSError, sort_problems
@@ -93,6 +94,7 @@ class QMSPlugin(BasePlugin):
         self.dirty = False
         self.counter: CountHandler | None = None  # warnings and errors MkDocs logs during this build
         self.site_dir: Path | None = None
+        self.code: tuple[str, ...] = ()  # the code of the page being rendered, set aside from the template
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command, self.dirty = command, dirty
@@ -209,6 +211,7 @@ class QMSPlugin(BasePlugin):
         if banner is not None:  # broken front matter: a notice and the text, never the raw YAML
             front = split_front_matter(markdown)
             markdown = banner + (front.body if front.present else markdown)
+        markdown, self.code = codespans.protect(markdown)  # code is shown as written, never run as a template
         return resolve_literal_calls(self.plan.linker, markdown, page.file.src_uri, path)
 
     @event_priority(-50)  # after mkdocs-macros
@@ -218,6 +221,7 @@ class QMSPlugin(BasePlugin):
         if self.page_errors:
             errors, self.page_errors = self.page_errors, []
             raise stop(errors)
+        markdown, self.code = codespans.restore(markdown, self.code), ()
         planned = self.plan.documents.get(page.file.src_uri)
         if planned is None:
             return markdown

@@ -125,6 +125,7 @@ def check_all(project: Project, history: "History", today: dt.date) -> list[Prob
     from qms.analysis.gap import assessment_problems
     from qms.analysis.reviews import overdue_problems
     from qms.analysis.tasks import task_problems
+    from qms.analysis.templates import template_problems
     from qms.history.changecontrol import judge_history, summarize
 
     settings = project.settings
@@ -134,4 +135,5 @@ def check_all(project: Project, history: "History", today: dt.date) -> list[Prob
     problems += overdue_problems(project, today, history)
     problems += assessment_problems(project)
     problems += task_problems(project.documents.values())
+    problems += template_problems(project)
     return problems

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterable
 
 from qms.cache import Cache
-from qms.model import yamlio
+from qms.model import codespans, yamlio
 from qms.model.schema import Schema, validate
 from qms.problems import Problem, problems_from_json, problems_to_json
 
@@ -64,6 +64,8 @@ class Page:
     references: tuple[Reference, ...]
     document: Document | None = None
     claimed_id: str | None = None  # the id its front matter names when that front matter is invalid
+    template: str | None = None  # the body as Jinja will see it (code set aside), when it holds template syntax
+    body_line: int = 1  # line of the file where the body starts
 
 
 @dataclass(frozen=True)
@@ -191,13 +193,15 @@ def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlle
         match = _CLAIMED_ID.search(text[:5000])
         return Page(path, src_uri, (), None, match.group(1) if match else None), [unreadable]
     fm = yamlio.split_front_matter(text)
-    references = find_references(fm.body, path, fm.body_line)
+    body, _ = codespans.protect(fm.body)  # code is shown as written: no references, no template in it
+    references = find_references(body, path, fm.body_line)
+    template = body if "{{" in body or "{%" in body or "{#" in body else None
     if not fm.present:
         if controlled:
-            return Page(path, src_uri, references), [Problem(
+            return Page(path, src_uri, references, template=template), [Problem(
                 path, 1, "no front matter: a controlled document starts with a '---' block holding "
                          "id, title, type, revision, status, owner, clauses and review_interval", code="no-front-matter")]
-        return Page(path, src_uri, references), []
+        return Page(path, src_uri, references, template=template), []
     yaml_text = fm.yaml_text or ""
     lines = _key_lines(yaml_text, 1)
     key = [hashlib.sha1(yaml_text.encode("utf-8", "surrogatepass")).hexdigest(), schema.digest, controlled]
@@ -219,7 +223,7 @@ def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlle
     if document is None and problems:
         match = _CLAIMED_ID.search(yaml_text)
         claimed = match.group(1) if match else None
-    return Page(path, src_uri, references, document, claimed), problems
+    return Page(path, src_uri, references, document, claimed, template, fm.body_line), problems
 
 
 _CLAIMED_ID = re.compile(r"^id:[ \t]*['\"]?([A-Za-z0-9][\w.-]*)", re.M)

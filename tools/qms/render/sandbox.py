@@ -31,6 +31,7 @@ from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from qms import files
+from qms.model.codespans import LITERAL_HINT
 
 # Objects whose methods a page may not call: the build machinery (MkDocs, its plugins, Jinja itself).
 _BLOCKED_MODULE_PREFIXES = ("mkdocs", "material", "jinja2", "mkdocs_macros", "pymdownx", "markdown",
@@ -90,9 +91,10 @@ def describe(exc: BaseException) -> str:
                     "(a change would reach every other page)")
         return f"blocked by the page sandbox ({exc}); pages may only use the manual's macros and variables"
     if name == "UndefinedError":
-        return f"{exc}: use one of the manual's macros (term, clause, doc, record_type) or a defined variable"
+        return (f"{exc}: use one of the manual's macros (term, clause, doc, record_type) or a defined variable; "
+                f"{LITERAL_HINT}")
     if isinstance(exc, TemplateSyntaxError):
-        return f"template syntax error: {exc.message}"
+        return f"template syntax error: {exc.message}: {LITERAL_HINT}"
     return f"{name}: {exc}"
 
 
