@@ -37,14 +37,16 @@ def test_a_yaml_alias_bomb_in_front_matter_fails_within_seconds(new_project: Pat
     for args in (["qms", "check"], ["mkdocs", "build", "--strict"]):
         result = fast(args, new_project)
         assert result.returncode != 0
-        assert f"{where}:2: front matter: invalid YAML: the value anchored here (&name) is repeated by an alias" in result.output, result.output[-2000:]
+        expected = f"{where}:2: front matter: invalid YAML: the value anchored here (&name) is repeated by an alias"
+        assert expected in result.output, result.output[-2000:]
 
 
 def test_a_yaml_alias_bomb_on_a_plain_page_fails_the_build_within_seconds(new_project: Path):
     (new_project / "docs" / "notes.md").write_text("---\n" + ALIAS_BOMB + "---\n\n# Notes\n")
     result = fast(["mkdocs", "build", "--strict"], new_project)
     assert result.returncode != 0
-    assert "docs/notes.md:2: front matter: invalid YAML: the value anchored here" in result.output, result.output[-2000:]
+    assert "docs/notes.md:2: front matter: invalid YAML: the value anchored here" in result.output, \
+        result.output[-2000:]
 
 
 def test_a_yaml_alias_bomb_in_a_record_fails_within_seconds(new_project: Path):
@@ -54,7 +56,7 @@ def test_a_yaml_alias_bomb_in_a_record_fails_within_seconds(new_project: Path):
     shutil.copy(ROOT / "records_schema" / "calibration.schema.yaml", new_project / "records_schema")
     result = fast(["qms", "check"], new_project)
     assert result.returncode == 1
-    assert "records/calibration/CAL-2026-001.yaml:2: invalid YAML: the value anchored here" in result.output, result.output
+    assert "records/calibration/CAL-2026-001.yaml:2: invalid YAML: the value anchored here" in result.output
 
 
 def test_a_duplicate_key_in_front_matter_is_an_error_not_the_last_value_published(new_project: Path):

@@ -45,7 +45,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
             raise _AliasRefused(None, None, "the value anchored here (&name) is repeated by an alias (*name): YAML "
-                                "anchors and aliases are not allowed in the quality system's files; write the value out",
+                                "anchors and aliases are not allowed in the quality system's files; "
+                                "write the value out",
                                 node.start_mark)
         return super().construct_object(node, deep=deep)
 
@@ -271,7 +272,7 @@ def _changed_original_lines(original: str, result: str) -> set[int]:
     return changed
 
 
-def _keep_untouched_lines(original: str, dumped: str, touched: set[int] = frozenset()) -> str:  # type: ignore[assignment]
+def _keep_untouched_lines(original: str, dumped: str, touched: frozenset[int] | set[int] = frozenset()) -> str:
     """Where ruamel re-formatted a line it did not need to change, put the original back (a line not among the
     0-based `touched` lines holds the same value it held: an escape or quoting the writer would change)."""
     import difflib

@@ -22,12 +22,13 @@ import os
 import re
 import threading
 import types
-from types import MappingProxyType
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Callable
 
-from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, TemplateNotFound, TemplateSyntaxError
+from jinja2 import (BaseLoader, Environment, FileSystemLoader, Template, TemplateNotFound,
+                    TemplateSyntaxError)
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from qms import files
@@ -292,7 +293,8 @@ def page_summary(page: Any, budget: list[int] | None = None) -> MappingProxyType
         "title": str(getattr(page, "title", "") or ""),
         "url": str(getattr(page, "url", "") or ""),
         "meta": read_only(dict(getattr(page, "meta", {}) or {}), budget),
-        "file": MappingProxyType({"src_uri": getattr(file, "src_uri", None), "src_path": getattr(file, "src_path", None)}),
+        "file": MappingProxyType({"src_uri": getattr(file, "src_uri", None),
+                                  "src_path": getattr(file, "src_path", None)}),
         "is_homepage": bool(getattr(page, "is_homepage", False)),
     })
 
