@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import mkdocs_build, page
+from conftest import mkdocs_build, page, run
 
 QP01 = "procedures/QP-01-control-of-documented-information.md"
 
@@ -94,3 +94,6 @@ def test_a_page_that_would_hang_or_exhaust_the_build_fails_within_seconds(new_pr
     assert f"{QP01}:{line}: the page does too much work:" in result.output, result.output[-2000:]
     assert reason in result.output
     assert "Traceback" not in result.output and "MemoryError" not in result.output
+    started = time.monotonic()
+    check = run(["qms", "check"], cwd=new_project, timeout=60)  # it parses the page, never computes it
+    assert time.monotonic() - started < 30 and "Traceback" not in check.output

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from jinja2 import Environment, TemplateSyntaxError, meta
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
 
 from qms.config import read_mkdocs_yml
 from qms.model.codespans import LITERAL_HINT
@@ -15,6 +16,26 @@ from qms.problems import Problem, QMSError
 # What every page can use: the engine's link macros, Jinja's globals, mkdocs-macros' safe variables and macros.
 KNOWN = frozenset({"term", "clause", "doc", "record_type", "range", "lipsum", "dict", "cycler", "joiner", "namespace",
                    "config", "page", "extra", "now", "fix_url", "loop", "self", "varargs", "kwargs", "caller"})
+
+
+class _ParseOnly(SandboxedEnvironment):
+    """Parses and inspects pages, never computes: Jinja folds constant expressions while it compiles (and
+    `find_undeclared_variables` compiles), except the operators a sandbox intercepts, so `10**(10**8)` or
+    `'x' * 10**10` in a page is never evaluated here."""
+
+    intercepted_binops = frozenset({"**", "*", "%", "//", "+"})
+    intercepted_unops = frozenset({"-", "+"})
+
+    def __init__(self, **options: str):
+        super().__init__(**options)
+        self.filters = {name: _inert for name in self.filters}  # nor is a filter run (`center(10**9)`)
+        self.tests = {name: _inert for name in self.tests}
+
+
+def _inert(*args: object, **kwargs: object) -> object:
+    raise RuntimeError("not evaluated while checking")
+
+
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _PAGE_KEY = re.compile(r"^([A-Za-z_]\w*)\s*:", re.M)
 
@@ -62,7 +83,7 @@ def template_problems(project: Project) -> list[Problem]:
     strict = options.get("on_undefined") == "strict" and not options.get("include_yaml")
     delimiters = ("block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
                   "comment_start_string", "comment_end_string")
-    env = Environment(**{k: str(options[f"j2_{k}"]) for k in delimiters if options.get(f"j2_{k}")})
+    env = _ParseOnly(**{k: str(options[f"j2_{k}"]) for k in delimiters if options.get(f"j2_{k}")})
     problems = []
     for page in pages:
         assert page.template is not None
@@ -72,10 +93,18 @@ def template_problems(project: Project) -> list[Problem]:
             problems.append(Problem(page.path, page.body_line + (exc.lineno or 1) - 1,
                                     f"template syntax error: {exc.message}: {LITERAL_HINT}", code="template"))
             continue
+        try:
+            used = meta.find_undeclared_variables(tree)
+        except TemplateSyntaxError as exc:  # a filter or test no one defines (the build fails on it too)
+            unknown = re.search(r"named '(\w+)'", exc.message or "")
+            if unknown is None or unknown.group(1) not in defined:
+                problems.append(Problem(page.path, page.body_line + (exc.lineno or 1) - 1,
+                                        f"template error: {exc.message}: {LITERAL_HINT}", code="template"))
+            continue
         if not strict:
             continue
         own = set(_PAGE_KEY.findall(_front_matter_text(project, page.path)))
-        for name in sorted(meta.find_undeclared_variables(tree) - KNOWN - defined - own):
+        for name in sorted(used - KNOWN - defined - own):
             problems.append(Problem(page.path, page.body_line + _line_of_name(page.template, name) - 1,
                                     f"'{name}' is undefined: use one of the manual's macros (term, clause, doc, "
                                     f"record_type) or a defined variable; {LITERAL_HINT}", code="template"))
