@@ -7,7 +7,7 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
-from qms import clock, package
+from qms import clock, files, package
 from qms.problems import Problem, QMSError
 
 TEMPLATE = package.INIT_TEMPLATE
@@ -44,10 +44,10 @@ def create(directory: Path, company: str, today: dt.date) -> list[Path]:
         if rel.suffix in FORMATTED:
             text = text.replace("{company}", company).replace("{today}", today.isoformat())
             text = text.replace("{{{{", "{{").replace("}}}}", "}}")
-        target.write_text(text, encoding="utf-8")
+        files.write_atomic(target, text, newline=None)
         written.append(target)
     (directory / "records").mkdir(exist_ok=True)
-    (directory / ".gitignore").write_text("site/\n.venv/\n__pycache__/\n", encoding="utf-8")
+    files.write_atomic(directory / ".gitignore", "site/\n.venv/\n__pycache__/\n", newline=None)
     return written
 
 
