@@ -110,4 +110,4 @@ def test_an_invalid_document_is_present_for_the_pages_that_link_it(new_project: 
     assert "unknown document id 'QP-01'" not in result.output
     assert "'QP-01' exists but is invalid: see the error reported in " + QP01 in result.output
     errors = [line for line in result.stdout.splitlines() if ": warning:" not in line]
-    assert all(line.startswith(QP01) for line in errors), errors
+    assert all(line.removeprefix("error: ").startswith(QP01) for line in errors), errors
