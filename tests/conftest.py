@@ -83,8 +83,11 @@ def new_project(tmp_path: Path) -> Path:
 
 
 def page(site: Path, src: str) -> str:
-    """HTML of the page built from docs-relative source `src` (use_directory_urls layout)."""
+    """HTML of the page built from docs-relative source `src` (either layout: page/index.html or page.html)."""
     stem = src[:-3]
+    flat = site / f"{stem}.html"
+    if flat.is_file() and not (site / stem / "index.html").is_file():
+        return flat.read_text(encoding="utf-8")
     path = site / ("index.html" if stem == "index" else f"{stem}/index.html")
     if stem.endswith("/index"):
         path = site / stem[: -len("index")] / "index.html"

@@ -13,9 +13,11 @@ from qms.problems import QMSError
 # Each module has register(subparsers) which adds its subcommand(s) with set_defaults(func=run).
 COMMAND_MODULES = (
     "check",
+    "engine",
     "export",
     "history",
     "init",
+    "new",
     "pdf",
     "record",
     "reports",
@@ -25,10 +27,10 @@ COMMAND_MODULES = (
 MODULE_OF = {
     "check": "check", "export": "export", "init": "init", "pdf": "pdf",
     "history": "history", "audit-trail": "history", "diff": "history",
-    "new": "record", "record": "record",
+    "new": "new", "record": "record",
     "gap": "reports", "review-due": "reports", "review-done": "reports", "tasks": "reports",
     "audit-checklist": "reports", "review-pack": "reports",
-    "upgrade": "upgrade",
+    "upgrade": "upgrade", "upgrade-engine": "engine",
 }
 
 

@@ -101,7 +101,7 @@ def run_audit_trail(args: argparse.Namespace) -> int:
     history = load_history(settings.root, changecontrol.controlled_folders(settings))
     for problem in history.problems:
         print(problem, file=sys.stderr)
-    rows = changecontrol.audit_trail(history, args.since, args.until)
+    rows = changecontrol.audit_trail(history, args.since, args.until, settings.policy)
     _emit(changelog.audit_markdown(rows) if args.format == "md" else changecontrol.format_audit(rows, args.format),
           args.output)
     return 0

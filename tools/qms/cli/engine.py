@@ -1,0 +1,133 @@
+"""The engine a company's manual is built with: `requirements.txt` pins it, `qms upgrade-engine` moves it.
+
+`qms init` writes `requirements.txt` naming the exact engine that made the manual. By default that is where the
+running engine came from, as the installed distribution's metadata says (PEP 610 `direct_url.json`): a wheel
+file, a git URL at its commit, or, installed from the package index, its version. The pipelines and the
+pre-commit set-up install from that file, so every build of the manual runs the same engine until someone
+changes the pin on purpose, in a reviewed commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from importlib import metadata
+from pathlib import Path
+
+from qms import DISTRIBUTION
+from qms.problems import Problem, QMSError
+
+REQUIREMENTS = "requirements.txt"
+HEADER = (
+    "# The quality-manual engine this manual is built with, exactly (written by `qms init`).\n"
+    "# The pipelines install it with `python -m pip install -r requirements.txt`; so does every author, once.\n"
+    "# To move to a newer engine: `qms upgrade-engine SPEC`, then build, check and commit this file.\n"
+)
+_SPEC_LINE = re.compile(rf"^\s*{re.escape(DISTRIBUTION)}\b.*$", re.M | re.I)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("upgrade-engine", help="pin another engine in requirements.txt",
+                       description="Change the engine that requirements.txt pins (the pipelines install it). "
+                                   "SPEC is what pip installs: a version (0.2.0), a wheel path or URL, or a git "
+                                   "URL at a tag or commit (git+https://host/org/repo@v0.2.0). Without SPEC, the "
+                                   "engine that runs this command (install it first with pip).")
+    p.add_argument("spec", nargs="?", metavar="SPEC", help="the engine to pin (default: the running engine)")
+    p.add_argument("--dry-run", action="store_true", help="show the new pin, write nothing")
+    p.set_defaults(func=run)
+
+
+def requirement(spec: str) -> str:
+    """A pip requirement line for an engine spec: a bare version, a path or URL, or a full requirement."""
+    spec = spec.strip()
+    if re.fullmatch(r"[0-9][0-9A-Za-z.+!-]*", spec):
+        return f"{DISTRIBUTION}=={spec}"
+    if re.match(rf"{re.escape(DISTRIBUTION)}\b", spec, re.I):
+        return spec
+    if re.match(r"^[a-z][a-z0-9+.-]*://", spec):
+        return f"{DISTRIBUTION} @ {spec}"
+    path = Path(spec).expanduser()
+    if path.exists():
+        return f"{DISTRIBUTION} @ {path.resolve().as_uri()}"
+    raise QMSError(Problem("--engine", 0, f"'{spec}' is not a version, an existing path or a URL: give what pip "
+                                          f"installs, e.g. 0.2.0, ./qms_iso9001-0.2.0-py3-none-any.whl or "
+                                          f"git+https://host/org/repo@v0.2.0", code="usage"))
+
+
+def running_engine() -> tuple[str, str | None]:
+    """The requirement for the running engine and, when it cannot be installed elsewhere, why."""
+    try:
+        dist = metadata.distribution(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return DISTRIBUTION, f"the running engine is not installed as {DISTRIBUTION}: give --engine"
+    raw = dist.read_text("direct_url.json")
+    if not raw:
+        return f"{DISTRIBUTION}=={dist.version}", None
+    try:
+        direct = json.loads(raw)
+    except ValueError:
+        return f"{DISTRIBUTION}=={dist.version}", None
+    url = str(direct.get("url", ""))
+    vcs = direct.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("commit_id"):
+        return f"{DISTRIBUTION} @ {vcs.get('vcs', 'git')}+{url}@{vcs['commit_id']}", None
+    if isinstance(direct.get("dir_info"), dict):
+        return (f"{DISTRIBUTION} @ {url}",
+                "the running engine is installed from a local folder, which other machines and the pipelines do not "
+                "have: pin a release, a wheel or a git URL with `qms upgrade-engine SPEC` before pushing")
+    return f"{DISTRIBUTION} @ {url}", None
+
+
+def requirements_text(line: str) -> str:
+    return HEADER + line + "\n"
+
+
+def pinned(text: str) -> str | None:
+    """The engine line of a requirements file, if any."""
+    match = _SPEC_LINE.search(text)
+    return match.group(0).strip() if match else None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `path` in one step (a temporary file in the same folder, flushed, then renamed over it)."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise QMSError(Problem(str(path), 0, f"cannot write: {exc.strerror or exc}", code="cannot-write")) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from qms.config import find_config
+
+    root = find_config(args.config_file.parent if args.config_file else Path.cwd()).parent
+    path = root / REQUIREMENTS
+    if args.spec:
+        line, note = requirement(args.spec), None
+    else:
+        line, note = running_engine()
+    text = path.read_text(encoding="utf-8") if path.is_file() else requirements_text(line)
+    old = pinned(text)
+    new_text = _SPEC_LINE.sub(line.replace("\\", "\\\\"), text, count=1) if old else text.rstrip("\n") + "\n" + line + "\n"
+    if old == line:
+        print(f"{REQUIREMENTS}: already pins {line}")
+        return 0
+    print(f"{REQUIREMENTS}: {old or '(none)'} -> {line}")
+    if note:
+        print(f"note: {note}")
+    if args.dry_run:
+        return 0
+    write_atomically(path, new_text)
+    print("Next: python -m pip install -r requirements.txt && qms check && mkdocs build --strict, "
+          "then commit requirements.txt (the pipelines install the new engine from it).")
+    return 0
