@@ -36,6 +36,9 @@ def test_links_from_disk_open_pages_not_folder_listings(offline_site: Path):
     pages = [h for h in internal if not h.endswith((".css", ".js", ".ico", ".png", ".svg", ".xml"))]
     assert all(h.endswith(".html") for h in pages), [h for h in pages if not h.endswith(".html")]
     assert all((offline_site / h).is_file() for h in pages), [h for h in pages if not (offline_site / h).is_file()]
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert "assets/qms/iframe-worker-shim.js" in scripts and (offline_site / "assets/qms/iframe-worker-shim.js").is_file()
+    assert not [s for s in scripts if "//" in s], scripts  # search from disk loads nothing from the internet
 
 
 def test_site_opened_from_a_file_url_navigates_and_searches(offline_site: Path, browser):  # noqa: F811
@@ -44,6 +47,9 @@ def test_site_opened_from_a_file_url_navigates_and_searches(offline_site: Path, 
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    context.route("http*://**/*", lambda route, request: (errors.append(f"left the disk: {request.url}"),
+                                                          route.abort()))
     page.goto((offline_site / "index.html").as_uri(), wait_until="load")
     assert "Bramwell Lighting Ltd" in page.inner_text("article")
     page.locator("article a", has_text="Quality manual").first.click()

@@ -258,7 +258,8 @@ def test_pre_commit_hook_stops_a_commit_that_breaks_a_staged_document(new_projec
     def sh(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(list(args), cwd=new_project, env=env, capture_output=True, text=True, timeout=300)
 
-    assert sh("git", "status", "--porcelain").stdout == ""  # qms init made the first commit
+    assert sh("git", "add", "-A").returncode == 0
+    assert sh("git", "commit", "-q", "-m", "New quality manual").returncode == 0
     assert sh("pre-commit", "install").returncode == 0
     procedure = next((new_project / "procedures").glob("QP-01-*.md"))
     text = procedure.read_text()

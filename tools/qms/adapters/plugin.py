@@ -85,6 +85,7 @@ class QMSPlugin(BasePlugin):
         self.reported: set[tuple[str, str, str]] = set()  # (path, code, message) of each problem already logged
         self.page_errors: list[Problem] = []  # template errors of the page being rendered
         self.mermaid_used = False
+        self.offline = False  # Material's offline plugin is on: the local iframe-worker shim is published
 
     # -- configuration -------------------------------------------------------------------------------------------
 
@@ -120,6 +121,10 @@ class QMSPlugin(BasePlugin):
         # Material shows a page's `status:` in the navigation; describe the statuses that need attention.
         labels = config.extra.setdefault("status", {})
         labels.update({k: v for k, v in site_plan.STATUS_LABELS.items() if k not in labels})
+        polyfills = published.local_polyfills(list(config.extra.get("polyfills") or []), config.plugins)
+        self.offline = polyfills is not None
+        if polyfills is not None:
+            config.extra["polyfills"] = polyfills
         return config
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
@@ -218,6 +223,8 @@ class QMSPlugin(BasePlugin):
     def on_post_build(self, config: MkDocsConfig) -> None:
         if self.mermaid_used:
             published.copy_mermaid(config.site_dir)
+        if self.offline:
+            published.copy_iframe_worker(config.site_dir)
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when procedures, records, schemas, the organization, catalogues or the macros module change."""
