@@ -186,6 +186,10 @@ def test_upgrade_engine_changes_only_the_pin(company: Path, tmp_path: Path):
     assert requirements.read_text().splitlines()[-1] == f"qms-iso9001 @ {wheel.as_uri()}"
     bad = run(["qms", "upgrade-engine", "not a spec"], cwd=company)
     assert bad.returncode == 1 and "is not a version, an existing path or a URL" in bad.stderr
+    requirements.unlink()  # a manual made before requirements.txt existed
+    result = run(["qms", "upgrade-engine", "0.3.0"], cwd=company)
+    assert result.returncode == 0 and requirements.read_text() == before.splitlines(keepends=True)[0] + \
+        "".join(before.splitlines(keepends=True)[1:-1]) + "qms-iso9001==0.3.0\n"
 
 
 def test_init_pins_the_engine_given_and_refuses_a_bad_code(tmp_path: Path):

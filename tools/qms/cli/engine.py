@@ -79,6 +79,14 @@ def running_engine() -> tuple[str, str | None]:
     return f"{DISTRIBUTION} @ {url}", None
 
 
+def local_file_note(line: str) -> str | None:
+    """Why a pin to a file on this computer will not install in the pipelines, if it is one."""
+    if f"{DISTRIBUTION} @ file:" in line:
+        return ("the engine is pinned to a file on this computer, which the pipelines cannot reach: before pushing, "
+                "pin a URL they can download (a release's wheel, git+https://…@TAG) or a version on the package index")
+    return None
+
+
 def requirements_text(line: str) -> str:
     return HEADER + line + "\n"
 
@@ -116,9 +124,15 @@ def run(args: argparse.Namespace) -> int:
         line, note = requirement(args.spec), None
     else:
         line, note = running_engine()
-    text = path.read_text(encoding="utf-8") if path.is_file() else requirements_text(line)
+    note = note or local_file_note(line)
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
     old = pinned(text)
-    new_text = _SPEC_LINE.sub(line.replace("\\", "\\\\"), text, count=1) if old else text.rstrip("\n") + "\n" + line + "\n"
+    if not text:
+        new_text = requirements_text(line)
+    elif old:
+        new_text = _SPEC_LINE.sub(lambda _match: line, text, count=1)
+    else:
+        new_text = text.rstrip("\n") + "\n" + line + "\n"
     if old == line:
         print(f"{REQUIREMENTS}: already pins {line}")
         return 0

@@ -164,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     directory: Path = args.directory
     today = clock.today()
     line, note = (engine.requirement(args.engine), None) if args.engine else engine.running_engine()
+    note = note or engine.local_file_note(line)
     written = create(directory, args.company, today, args.code, line, args.offline)
     problem = None if args.no_git or (directory / ".git").exists() else git_commit(directory, today)
     print(f"Created a quality manual for {args.company} in {directory} ({len(written)} files).")
