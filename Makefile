@@ -3,39 +3,47 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+TEST_STAMP := $(VENV)/.installed-test-stamp
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup site test test-clock serve check pdf bench clean
 
+# Building needs only the engine's own dependencies; the test tools (Playwright, pytest, pre-commit, ProperDocs)
+# come with `make test`, so a first `make site` installs what building needs and nothing more.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@# The engine was once installed under the name "qms" (someone else's project on the package index): remove it.
 	@$(BIN)/python -m pip uninstall --quiet --yes qms 2>/dev/null || true
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	@touch $(STAMP)
 
-setup: $(STAMP) ## create .venv and install the pinned dependencies
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(TEST_STAMP)
+
+setup: $(TEST_STAMP) ## create .venv and install the pinned dependencies and the test tools
 
 # Never add -q or -v here: in MkDocs 1.6.1 both let --strict pass despite warnings.
-site: setup ## build the example quality manual into site/
+site: $(STAMP) ## build the example quality manual into site/
 	$(BIN)/mkdocs build --strict
 
-test: setup ## run the test suite
+test: $(TEST_STAMP) ## run the test suite
 	$(BIN)/pytest
 
 # The suite again with the machine's clock years ahead (Debian's faketime): no outcome may depend on the date.
+# Tests marked realclock (the live `mkdocs serve`, whose timed waits libfaketime disturbs) run only in `make test`.
 FAKE_CLOCK ?= 2031-06-15 10:00:00
-test-clock: setup ## run the test suite with the clock set to FAKE_CLOCK (needs faketime)
-	faketime -f '@$(FAKE_CLOCK)' $(BIN)/pytest -p no:cacheprovider
+test-clock: $(TEST_STAMP) ## run the test suite with the clock set to FAKE_CLOCK (needs faketime)
+	faketime -f '@$(FAKE_CLOCK)' $(BIN)/pytest -p no:cacheprovider -m 'not realclock'
 
-serve: setup ## live preview on http://127.0.0.1:8000 (watches procedures/, records/, records_schema/, macros.py)
+serve: $(STAMP) ## live preview on http://127.0.0.1:8000 (watches procedures/, records/, records_schema/, macros.py)
 	$(BIN)/mkdocs serve
 
 pdf: site ## the manual as PDF: site/pdf/quality-manual.pdf and site/pdf/documents/ID.pdf (WeasyPrint, no browser)
 	$(BIN)/qms pdf --site site
 
-check: setup ## validate documents, references and records
+check: $(STAMP) ## validate documents, references and records
 	$(BIN)/qms check
 
 bench: setup ## build, history and check costs on synthetic companies, against plain MkDocs (bench-output/)

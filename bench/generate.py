@@ -114,6 +114,10 @@ class Names:
     terms: tuple[str, ...]
     roles: tuple[tuple[str, str], ...]  # (role id, title)
     record_types: dict[str, RecordTypeSpec]
+    # record type -> (field, values) that make a record complete only with the fields given (the standard's
+    # evidence rules: a closed corrective action has its effectiveness check), so generated records pass them
+    completion: dict[str, tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]]] = field(
+        default_factory=dict)
 
 
 def load_names(schema_dir: Path = ROOT / "records_schema", organization: Path = ROOT / "organization.yaml") -> Names:
@@ -135,7 +139,9 @@ def load_names(schema_dir: Path = ROOT / "records_schema", organization: Path = 
             type_id, data, dict(meta.get("references") or {}), dict(meta.get("revisions") or {}),
             str(meta.get("id_format") or ""), bool(meta.get("confidential")),
             Draft202012Validator(data, format_checker=Draft202012Validator.FORMAT_CHECKER))
-    return Names(clauses, terms, roles, types)
+    completion = {t: (rule.complete_when, rule.complete_fields) for rule in standard.rules.evidence.values()
+                  if rule.complete_when for t in rule.types}
+    return Names(clauses, terms, roles, types, completion)
 
 
 class _NoDates(yaml.SafeLoader):
@@ -369,6 +375,7 @@ class RecordStore:
     counters: dict[tuple[str, int], int] = field(default_factory=dict)
     ids: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
+    roles: dict[str, set[str]] = field(default_factory=dict)  # person id -> the roles the person holds
 
     def all_ids(self) -> list[str]:
         return [i for ids in self.by_type.values() for i in ids]
@@ -392,10 +399,11 @@ class RecordMaker:
                    "returned", "authorized", "left", "approved")
     FUTURE_DATES = ("next_due", "due", "next_evaluation", "expires")
 
-    def __init__(self, names: Names, rng: Random, docs: list[str]):
+    def __init__(self, names: Names, rng: Random, docs: list[str], owners: dict[str, str] | None = None):
         self.names = names
         self.rng = rng
         self.docs = docs  # ids of the documents that exist (a live list: it grows as documents are added)
+        self.owners = owners if owners is not None else {}  # document id -> owner role (live too)
         self.store = RecordStore()
         self.types = [t for t in self.WEIGHTS if t in names.record_types] + \
                      [t for t in names.record_types if t not in self.WEIGHTS]
@@ -424,8 +432,10 @@ class RecordMaker:
             ctx = _Ctx(spec, rid, when, forced, made)
             data = self._object(ctx, spec.schema, "")
             errors = list(spec.validator.iter_errors(data))
-            if not errors:
+            unfinished = self._incomplete(type_id, data, forced)
+            if not errors and not unfinished:
                 break
+            forced.update(unfinished)
             for err in errors:
                 if err.validator == "required":
                     missing = re.findall(r"'([^']+)' is a required property", err.message)
@@ -433,8 +443,36 @@ class RecordMaker:
                     forced.update(f"{prefix}.{m}" if prefix else m for m in missing)
         else:
             raise RuntimeError(f"could not make a valid {type_id} record: {errors[0].message}")
+        if type_id == "person":
+            self.store.roles[rid] = {str(r) for r in [data.get("role"), *(data.get("additional_roles") or [])] if r}
+        for audit in data.get("audits") or [] if type_id == "audit-programme" else []:
+            made.extend(self._independent_auditor(audit, when))
         made.append((f"records/{type_id}/{rid}.yaml", to_yaml(data)))
         return made
+
+    def _independent_auditor(self, audit: dict, when: dt.date) -> list[tuple[str, str]]:
+        """Nobody audits the process their own role owns (ISO 9001 9.2.2 c): another auditor is chosen, or
+        engaged (a new person record, returned to be written) when everybody on file owns it."""
+        owner = self.owners.get(str(audit.get("process")))
+        made: list[tuple[str, str]] = []
+        for _ in range(8):
+            if owner is None or owner not in self.store.roles.get(str(audit.get("auditor")), set()):
+                break
+            others = [p for p in self.store.by_type.get("person", [])
+                      if owner not in self.store.roles.get(p, {owner})]
+            if others:
+                audit["auditor"] = self.rng.choice(others)
+            else:
+                made += self.make("person", when)
+        return made
+
+    def _incomplete(self, type_id: str, data: dict, forced: set[str]) -> set[str]:
+        """Fields a record still lacks under the standard's completion rule for its type (none: it is complete)."""
+        when, fields = self.names.completion.get(type_id, ((), ()))
+        if not when or not all(str(data.get(key)) in values for key, values in when):
+            return set()
+        return {f for f in fields if not data.get(f) and f not in forced} or (
+            {f for f in fields if not data.get(f)} if any(not data.get(f) for f in fields) else set())
 
     def _new_id(self, spec: RecordTypeSpec, when: dt.date) -> str:
         if spec.id_format:
@@ -762,7 +800,8 @@ def generate(out: Path, docs: int, commits: int, records: int, seed: int = 1) ->
 
     live: list[Doc] = []
     live_ids: list[str] = []
-    maker = RecordMaker(names, rng, live_ids)
+    owners: dict[str, str] = {}
+    maker = RecordMaker(names, rng, live_ids, owners)
     pr_number = 0
     counts = {"merges": 0, "side": 0, "renames": 0, "records": 0}
 
@@ -776,6 +815,7 @@ def generate(out: Path, docs: int, commits: int, records: int, seed: int = 1) ->
     def add_doc(doc: Doc) -> tuple:
         live.append(doc)
         live_ids.append(doc.id)
+        owners[doc.id] = doc.owner
         doc.sections = writer.sections(doc, live_ids if len(live_ids) > 1 else [doc.id])
         return ("M", doc.path, doc.text())
 

@@ -106,3 +106,7 @@ def copy_example(tmp_path: Path) -> Path:
                                     "test-output", "bench-output", "tools")
     shutil.copytree(ROOT, target, ignore=ignore)
     return target
+
+
+# The browser fixtures (one Chromium for the session), shared by every browser test module.
+from browserkit import browser, site_url, tab  # noqa: E402,F401

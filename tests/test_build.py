@@ -71,14 +71,15 @@ def test_clause_pages_list_the_documents_that_address_them(example_site: Path):
     assert index.count('href="8-7-2/"') >= 1 and "10.3" in index
 
 
-def test_not_applicable_clause_shows_the_justification(example_site: Path):
-    html = page(example_site, "iso9001/8-5-5.md")
-    assert "Not applicable" in html and "QM-03" in html
+def test_post_delivery_clause_applies_and_names_its_procedure(example_site: Path):
+    html = page(example_site, "iso9001/8-5-5.md")  # the example declares nothing not applicable
+    assert "QP-18" in html and "Post-delivery activities" in html
+    assert "Not applicable" not in html
 
 
 def test_matrix_and_master_list(example_site: Path):
     matrix = page(example_site, "matrix.md")
-    assert "●" in matrix and "QP-13" in matrix and "n/a" in matrix
+    assert "●" in matrix and "QP-13" in matrix and "QP-18" in matrix and "n/a" not in matrix  # nothing not applicable
     master = page(example_site, "documents.md")
     for doc_id in ("POL-01", "QM-03", "QP-01", "QP-17", "WI-01", "F-01"):
         assert f">{doc_id}<" in master or f"| {doc_id} |" in master or f"<td>{doc_id}</td>" in master, doc_id
@@ -145,6 +146,9 @@ def test_registers_and_reports_are_in_the_manual(example_site: Path):
     assert calendar.startswith("BEGIN:VCALENDAR") and "RRULE:" in calendar
     pack = page(example_site, "reports/management-review-pack.md")
     assert "<svg" in pack  # charts rendered at build time, no external service
+    # an audit moved to another month shows both months, the day and the reason of the re-plan
+    programme = page(example_site, "registers/audit-programme.md")
+    assert "2026-07 → 2026-12 (re-planned on 2026-07-01: The Sales Manager, who owns the process" in programme
 
 
 def test_record_type_page_names_the_clause_that_requires_it(example_site: Path):

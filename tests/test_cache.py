@@ -78,7 +78,7 @@ def same_site(a: Path, b: Path) -> None:
 
 def test_the_site_is_the_same_with_an_empty_a_warm_a_damaged_and_a_tampered_cache(example: Path, tmp_path: Path):
     build(example, tmp_path / "cold")
-    assert set(rows(example)) == {"front-matter", "records", "history", "objects", "redlines"}
+    assert set(rows(example)) == {"front-matter", "records", "history", "objects", "redlines", "published"}
     build(example, tmp_path / "warm")
     same_site(tmp_path / "cold", tmp_path / "warm")
 

@@ -43,7 +43,13 @@ class Repo:
         self.write("mkdocs.yml", "site_name: Test manual\nplugins:\n  - qms:\n      policy:\n"
                                  "        errors: [no-revision-bump, no-approval]\n        judge_from: 2024-01-02\n")
         self.write("organization.yaml", "company:\n  name: Testing Widgets Ltd\nroles:\n"
-                                        "  - id: quality-manager\n    title: Quality Manager\n")
+                                        "  - id: quality-manager\n    title: Quality Manager\n"
+                                        "  - id: engineer\n    title: Engineer\n"
+                                        "people:\n"  # who the git identities of the fixture are
+                                        "  - {id: P-001, roles: [engineer], git: [Alice Author <alice@example.com>]}\n"
+                                        "  - {id: P-002, roles: [engineer], git: [Bob Builder <bob@example.com>]}\n"
+                                        "  - {id: P-003, roles: [quality-manager], git: [Dan Director <dan@example.com>]}\n"
+                                        "  - {id: P-004, roles: [quality-manager], git: [Mary Manager <mary@example.com>]}\n")
         (path / "records_schema").mkdir()
         shutil.copy(ROOT / "records_schema" / "document.schema.yaml", path / "records_schema")
         self.write("docs/index.md", "# Home\n")
@@ -182,7 +188,11 @@ def test_history_command_gives_each_revision_newest_first(repo: Repo, capsys: py
     assert [e["revision"] for e in entries] == ["2", "1", "1"]
     assert {"commit", "date", "author", "summary", "revision", "approved_by", "path"} <= set(entries[0])
     assert entries[0]["summary"] == "Reviewed change to QP-01" and entries[0]["approved_by"] == ["Dan Director"]
-    assert entries[2]["approved_by"] == ["Mary Manager"] and entries[2]["path"] == "procedures/QP-01-nonconformity.md"
+    # Alice's own trailer naming Mary is a claim: Mary neither merged, committed nor signed the change
+    assert entries[2]["approved_by"] == [] and entries[2]["path"] == "procedures/QP-01-nonconformity.md"
+    claim = next(s for s in entries[2]["signatures"] if s["meaning"] == "approved")
+    assert (claim["name"], claim["person"], claim["counts"]) == ("Mary Manager", "P-004", False)
+    assert "unverified-approval" in entries[2]["flags"]
 
     code, out, _ = repo.qms("history", "QP-01", "--format", "csv", capsys=capsys)
     assert [r["revision"] for r in csv.DictReader(io.StringIO(out))] == ["2", "1", "1"]

@@ -41,7 +41,7 @@ def test_fresh_project_from_init_has_no_problems(new_project: Path):
      f"{QP}:7: owner: unknown role 'quality-manger' (did you mean 'quality-manager' or "),
     ('clauses: ["7.5", "7.5.2", "7.5.3"]', 'clauses: ["7.5", "7.5.22"]', f"{QP}:8: clauses: unknown clause '7.5.22'"),
     ("status: draft", "status: approved", f"{QP}:6: status: 'approved' is not one of 'draft', 'effective', 'obsolete'"),
-    ('revision: "1"\n', "", f"{QP}:1: 'revision' is a required property"),
+    ('revision: "1"\n', "", f"{QP}:1: revision: missing — add `revision: 3`"),
     ("review_interval: 24 months", "review_interval: every two years",
      f"{QP}:10: review_interval: 'every two years' does not match"),
     ("id: QP-01", "id: qp 1", f"{QP}:2: id: 'qp 1' does not match: a document id such as QP-07"),
@@ -77,7 +77,8 @@ def test_problems_are_sorted_and_summarised(new_project: Path):
     edit(new_project, QP, "owner: quality-manager", "owner: nobody")
     edit(new_project, "docs/manual/QM-01-quality-manual.md", "{{ clause('4.4') }}", "{{ clause('4.33') }}")
     result = run(["qms", "check"], cwd=new_project)
-    lines = [line for line in result.stdout.splitlines() if re.match(r"^[^:]+:\d+: ", line)]
+    lines = [line.removeprefix("error: ") for line in result.stdout.splitlines()
+             if re.match(r"^(error: )?[^:]+:\d+: ", line)]
     assert len(lines) == 2
     assert lines == sorted(lines, key=lambda s: (s.split(":")[0], int(s.split(":")[1])))
     assert "Found 2 errors" in result.stderr

@@ -135,7 +135,7 @@ def test_an_unknown_term_in_the_glossary_file_fails_check_and_build_with_its_lin
     ("terms:\n  - term: audit\n    explanation: \"  \"\n", "glossary.yaml:3: terms[0].explanation: '  ' does not match"),
     ("terms:\n  - term: audit\n    exampel: x\n", "glossary.yaml:3: terms[0]: unknown field(s) 'exampel'"),
     ("term:\n  - term: audit\n", "glossary.yaml:1: unknown field(s) 'term'"),
-    ("terms:\n  - example: x\n", "glossary.yaml:2: terms[0]: 'term' is a required property"),
+    ("terms:\n  - example: x\n", "glossary.yaml:2: terms[0].term: missing — add `term: nonconformity`"),
     ("terms:\n  - term: audit\n    example: x\n    example: y\n",
      "glossary.yaml:4: invalid YAML: 'example' is given twice (first on line 3): keep only one"),
     ("terms:\n  - term: audit\n    example: x\n  - term: audits\n    example: y\n",

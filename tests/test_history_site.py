@@ -11,10 +11,19 @@ from conftest import mkdocs_build, page, run
 QP = "procedures/QP-01-control-of-documented-information.md"
 
 
-def git(repo: Path, *args: str, date: str = "2026-03-01T10:00:00") -> str:
+def git(repo: Path, *args: str, date: str = "2026-03-01T10:00:00", who: str = "Dana Author") -> str:
     env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-    return run(["git", "-c", "user.name=Dana Author", "-c", "user.email=dana@example.com", *args], cwd=repo,
+    email = f"{who.split()[0].lower()}@example.com"
+    return run(["git", "-c", f"user.name={who}", "-c", f"user.email={email}", *args], cwd=repo,
                env=env).stdout
+
+
+def map_people(repo: Path) -> None:
+    """Dana (who writes) and Sam (the quality manager, who merges) in organization.yaml's people."""
+    org = repo / "organization.yaml"
+    org.write_text(org.read_text() + "people:\n"
+                   "  - {id: P-001, roles: [quality-manager], git: [Dana Author <dana@example.com>]}\n"
+                   "  - {id: P-002, roles: [quality-manager], git: [Sam Quality <sam@example.com>]}\n")
 
 
 def commit_all(repo: Path, message: str, date: str) -> None:
@@ -37,6 +46,7 @@ def bump(repo: Path, old: str, new: str, text: str) -> None:
 
 def test_merged_pull_request_appears_as_one_revision_with_its_approver(new_project: Path):
     repo = new_project
+    map_people(repo)
     commit_all(repo, "Import the quality manual", "2026-01-05T09:00:00")
     git(repo, "checkout", "-q", "-b", "feature/qp01-rev2")
     bump(repo, "1", "2", "\n4. Obsolete copies are removed from the shop floor within one working day.\n")
@@ -44,7 +54,7 @@ def test_merged_pull_request_appears_as_one_revision_with_its_approver(new_proje
     git(repo, "checkout", "-q", "-")
     git(repo, "merge", "-q", "--no-ff", "feature/qp01-rev2", "-m", "Merge pull request #7 from feature/qp01-rev2",
         "-m", "Tighten the removal of obsolete copies", "-m", "Approved-by: Sam Quality <sam@example.com>",
-        date="2026-02-11T15:00:00")
+        date="2026-02-11T15:00:00", who="Sam Quality")
     result = mkdocs_build(repo)
     assert result.returncode == 0, result.output
     html = page(repo / "site", QP)

@@ -15,6 +15,7 @@ LAYERS = (
     ("qms.model", "catalogues, organization, documents, records, schemas, YAML"),
     ("qms.history", "git access, revision history, redlines, change control, pull requests"),
     ("qms.analysis", "checks, gap analysis, reviews, tasks, audit preparation, review pack"),
+    ("qms.importing", "existing Markdown and Word procedures proposed as controlled documents"),
     ("qms.render", "Markdown and HTML for pages and reports"),
     ("qms.site", "the site plan: every page the manual adds, as data for any front end"),
     ("qms.publish", "the PDF"),

@@ -77,8 +77,10 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
                            text, count=1, flags=re.M), encoding="utf-8")
     qp06 = root / "procedures/QP-06-contract-review-and-customer-requirements.md"
     edit(qp06, "  - what: Review open quotations", f"  - what: Task {P[3]} Review open quotations")
-    edit(root / "docs/manual/QM-03-scope.md", 'justification: "Our components',
-         f'justification: "NA {P[4]} {JS_LINK[5]} Our components')
+    # the example declares nothing not applicable: the hostile copy declares 8.5.5, with a payload
+    edit(root / "docs/manual/QM-03-scope.md", "review_interval: 12 months\n",
+         f'review_interval: 12 months\nnot_applicable:\n  - clause: "8.5.5"\n'
+         f'    justification: "NA {P[4]} {JS_LINK[5]} Our components are built into the customer\'s products."\n')
     edit(root / "organization.yaml", "    title: Quality Manager", f"    title: 'Quality Manager {P[6]}'")
     edit(root / "records_schema/corrective-action.schema.yaml", "title: Corrective action",
          f"title: 'Corrective action {P[7]}'")
@@ -108,7 +110,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     encoding="utf-8")
     git(root, "commit", "-q", "-am",
         f"Subject {P[24]} {{{{ 6*7 }}}}\n\nApproved-by: Mallory {SCRIPT[25]} <m@example.com>\n"
-        f"Co-authored-by: [Eve](javascript:alert(26)) <e@example.com>\n", name=f"Author {P[27]}")
+        f"Co-authored-by: [Eve](javascript:alert(26)) <e@example.com>\n", name=f"Author {P[27]}",
+        email="author@example.com")
     git(root, "checkout", "-q", "main")
     git(root, "merge", "-q", "--no-ff", "change", "-m",
         f"Merge pull request #12 from owner/change\n\nPR title {P[28]} {JS_LINK[29]}")

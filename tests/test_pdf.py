@@ -55,6 +55,7 @@ def printed(example_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     result = run(["qms", "pdf", "--site", str(example_site), "-o", str(out), "--manual",
                   "--document", PROCEDURE, "--document", DIAGRAM_DOC], cwd=ROOT, timeout=600)
     assert result.returncode == 0, result.output
+    (out / "stderr.txt").write_text(result.stderr)
     OUT.mkdir(parents=True, exist_ok=True)
     shutil.copy(out / "quality-manual.pdf", OUT / "quality-manual.pdf")
     shutil.copy(out / "documents" / f"{PROCEDURE}.pdf", OUT / f"{PROCEDURE}.pdf")
@@ -196,6 +197,14 @@ def test_first_pages_render_to_images_for_review(manual: Path):
             assert gray.height > gray.width  # portrait
 
 
+def test_printing_shows_its_progress_on_standard_error(printed: Path):
+    said = (printed / "stderr.txt").read_text().splitlines()
+    assert "pdf: the whole manual…" in said
+    assert any(line.startswith("pdf: quality-manual.pdf (") and line.endswith(" s)") for line in said), said
+    assert any(line.startswith("pdf: documents: 1/2 ") for line in said) and "pdf: documents: 2/2 " in "\n".join(said)
+    assert any(line.startswith("pdf: 2 document PDFs (") for line in said), said
+
+
 def test_each_controlled_document_has_its_own_pdf(printed: Path):
     doc = documents()[PROCEDURE]
     path = printed / "documents" / f"{PROCEDURE}.pdf"
@@ -243,3 +252,21 @@ def test_links_between_pages_stay_inside_the_pdf(example_site: Path):
     missing = sorted({h[1:] for h in local} - ids)
     assert not missing, missing[:10]
     assert "#p-glossary--nonconformity" in hrefs
+
+
+def test_html_parsing_reuses_its_scan_patterns_and_builds_the_same_tree(example_site: Path):
+    """tinyhtml5's pattern cache is mended (it never hit): the same trees, each pattern made once."""
+    import xml.etree.ElementTree as ET
+
+    import tinyhtml5
+    import tinyhtml5.inputstream
+    from qms.publish import pdf  # noqa: F401 - mends the cache on import
+
+    page_file = example_site / "registers" / "training-matrix" / "index.html"
+    cache = tinyhtml5.inputstream.characters_until_regex
+    tree = ET.tostring(tinyhtml5.parse(page_file.read_bytes(), namespace_html_elements=False))
+    patterns = len(cache)
+    again = ET.tostring(tinyhtml5.parse(page_file.read_bytes(), namespace_html_elements=False))
+    assert again == tree and 0 < len(cache) == patterns < 40
+    reference = ET.tostring(tinyhtml5.parse(page_file.read_bytes().decode("utf-8"), namespace_html_elements=False))
+    assert reference == tree

@@ -206,7 +206,8 @@ def test_a_manual_wired_with_the_old_hooks_file_gets_one_message_and_qms_upgrade
     config = (new_project / "mkdocs.yml").read_text()
     assert not re.search(r"(?m)^(hooks|extra):|^\s+module_name:", config), config
     assert "      # kept through the upgrade\n" in config  # comments move with the settings
-    assert qms_options(new_project)["policy"]["errors"] == ["no-revision-bump"]
+    assert qms_options(new_project)["policy"]["errors"] == ["no-revision-bump", "self-approval",
+                                                            "revision-not-increased"]
     assert config.index("  - qms:") < config.index("  - macros:")
     assert mkdocs_build(new_project).returncode == 0
     again = run(["qms", "upgrade"], cwd=new_project)

@@ -19,6 +19,7 @@ from qms.model.project import Project, load_project
 from qms.model.records import confidential_values, public_view
 from qms.render import paths
 from qms.render.registers import register_pages
+from qms.render.spreadsheet import spreadsheet_files
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 26)
@@ -222,8 +223,9 @@ CAL = "records/calibration/CAL-2026-001.yaml"
     ("result: pass", "result: passed", f"{CAL}:9: result: 'passed' is not one of 'pass', 'adjusted', 'fail'"),
     ("equipment: APE-MIC-0001", "equipment: MIC-1",
      f"{CAL}:3: equipment: 'MIC-1' does not match: gauge number of the equipment calibrated, e.g. APE-MIC-0142"),
-    ("performed_by: P-001\n", "", f"{CAL}:1: 'performed_by' is a required property"),
-    ("traceability: national-standard", "traceability: other-basis", f"{CAL}:1: 'basis' is a required property"),
+    ("performed_by: P-001\n", "", f"{CAL}:1: performed_by: missing (required because provider is 'in-house') — add `performed_by: ...` "
+     "(person id (P-nnn) who did an in-house calibration)"),
+    ("traceability: national-standard", "traceability: other-basis", f"{CAL}:1: basis: missing (required because traceability is 'other-basis') — add `basis: ...`"),
     ("next_due: 2026-11-20", "next_due: 2026-11-20\ncolour: blue", f"{CAL}:11: unknown field(s) 'colour'"),
     ("id: CAL-2026-001", "id: CAL-2026-002",
      f"{CAL}:2: id: 'CAL-2026-002' must equal the file name 'CAL-2026-001' (rename the file or fix the id)"),
@@ -268,7 +270,7 @@ def test_unknown_references_are_errors_at_their_line(tiny: Path):
         f"{CAL}:6: performed_by: unknown person record 'P-099' (no records/person/P-099.yaml)",
         "records/corrective-action/CA-2026-001.yaml:9: actions[0].owner: unknown role 'shift-boss'",
         "records/corrective-action/CA-2026-001.yaml:12: owner: unknown role 'quality-manger' "
-        "(did you mean 'quality-manager' or 'quality-inspector' or 'sales-manager'?)",
+        "(did you mean 'quality-manager' or 'quality-engineer' or 'quality-inspector'?)",
         "records/training/TR-2026-001.yaml:4: document: unknown document 'QP-40' (did you mean 'QP-04'?)",
     ]
 
@@ -377,8 +379,8 @@ def test_record_set_refuses_an_invalid_result_and_leaves_the_file_untouched(tiny
     before = (tiny / CA).read_bytes()
     assert qms_run(tiny, "record", "set", "CA-2026-001", "status=closed") == 1
     assert capsys.readouterr().err.splitlines() == [
-        f"{CA}:1: 'closed' is a required property",
-        f"{CA}: not changed: the result would be invalid",
+        f"error: {CA}:1: closed: missing (required because status is 'closed') — add `closed: YYYY-MM-DD`",
+        f"error: {CA}: not changed: the result would be invalid",
     ]
     assert qms_run(tiny, "record", "set", "CA-2026-001", "owner=nobody") == 1
     assert f"{CA}:12: owner: unknown role 'nobody'" in capsys.readouterr().err
@@ -463,6 +465,8 @@ def test_register_pages_link_only_to_pages_that_exist_and_show_nothing_confident
             "registers/management-reviews.md"} <= set(pages)
     targets = set(pages) | {d.src_uri for d in example.documents.values()}
     targets |= {paths.clause_page(example.standard, c) for c in example.standard.clauses}
+    targets |= set(spreadsheet_files(example))  # the registers' CSV and Excel downloads
+    targets |= {f"records/new/{t}.md" for t in example.record_types}  # the record forms
     secrets = confidential_values(example.record_set)
     for uri, text in pages.items():
         assert "{{" not in text and "{%" not in text, uri

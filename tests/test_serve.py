@@ -14,6 +14,9 @@ from typing import Callable
 import pytest
 from conftest import BIN, ENV
 
+# libfaketime (make test-clock) stops the live server from noticing edits: its timed waits use the faked clock.
+pytestmark = pytest.mark.realclock
+
 QP = "procedures/QP-01-control-of-documented-information.md"
 URL_PATH = "procedures/QP-01-control-of-documented-information/"
 

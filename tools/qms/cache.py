@@ -9,6 +9,8 @@ One SQLite file per project holds every cached result, by namespace:
 - `front-matter` and `records`: the parsed and schema-checked front matter of each document and each
   record, per content and schema;
 - `redlines`: what each change did (changed fields and the word-by-word redline), per pair of versions.
+- `published`: the HEAD last read on each branch, with its changes to controlled documents, so a rewrite
+  of the branch is noticed (qms.history.approvals.rewrite_problems).
 
 An entry holds a name (a path, a commit, a pair of blob ids), a key and a value. The key is a digest of
 everything the value was computed from: the caller's inputs (file contents, schema digests, settings,

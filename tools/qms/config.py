@@ -26,6 +26,9 @@ from qms.problems import Problem, QMSError
 from qms.yamllines import line_of
 
 DEFAULT_CONTROLLED_DIRS = ("procedures", "docs")
+# The target branch of the pull request being built (e.g. origin/main), set by the pipelines: the branch's commits
+# are judged as one proposed change from the merge base, as `qms check --base` does.
+BASE_ENV = "QMS_BASE"
 PLUGIN = "qms"  # the plugin's name in mkdocs.yml (its entry point)
 OPTIONS_SCHEMA = package.SCHEMAS / "options.schema.yaml"
 
@@ -50,10 +53,20 @@ _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _any_tag)
 class Policy:
     """Which change-control flags are errors, and from when history is judged."""
 
-    errors: tuple[str, ...] = ("no-revision-bump",)
+    errors: tuple[str, ...] = ("no-revision-bump", "self-approval", "revision-not-increased")
     ignore: tuple[str, ...] = ()  # flags the company does not use: never reported, shown as "not judged"
     judge_from: dt.date | None = None
     overdue_review_is_error: bool = False
+    confidentiality_approvers: tuple[str, ...] = ("owner", "quality-manager")  # roles; 'owner': the type's owner
+    # Who may approve: (document type, roles) pairs, 'owner' meaning the document's owner role, 'default'
+    # for the types not listed; the types that need two approvers; whether a trailer's claim counts; and
+    # the platform identities whose well-signed squash commits count as pull requests.
+    approvers: tuple[tuple[str, tuple[str, ...]], ...] = (("default", ("owner", "quality-manager")),)
+    two_approvals: tuple[str, ...] = ()
+    claims_count: bool = False
+    squash_committers: tuple[str, ...] = ()
+    overdue_records_is_error: bool = False  # calibrations, corrective actions, training, audits, management review
+    unfinished_text_is_error: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,9 +84,16 @@ class Settings:
     vocabulary: str = "iso9000-2015"
     site_name: str = "Quality Manual"
     repo_url: str | None = None
+    edit_uri: str | None = None  # MkDocs' edit_uri (e.g. edit/main/docs/): its branch is the edit links' default
     commit_url: str | None = None
     compare_revisions: int = 10
+    revision_scheme: str = "auto"  # see qms.history.revisions.REVISION_SCHEMES
+    locale: str = "en_GB"
+    currency: str | None = None
+    date_format: str = "iso"
+    edit_branch: str | None = None
     policy: Policy = field(default_factory=Policy)
+    unfinished_rules: Path | None = None  # the company's patterns of unfinished text, else the engine's
     raw: dict = field(default_factory=dict, compare=False, repr=False)  # the plugin's options as written
 
     @property
@@ -93,6 +113,11 @@ class Settings:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return path.as_posix()
+
+
+def base_from_environment() -> str | None:
+    """The pull request's target branch the pipeline names in QMS_BASE, or None (not a pull request build)."""
+    return os.environ.get(BASE_ENV, "").strip() or None
 
 
 def find_config(start: Path) -> Path:
@@ -242,7 +267,8 @@ def option_problems(config_file: Path, options: dict) -> list[Problem]:
 
 
 def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | None = None,
-                  site_name: str | None = None, repo_url: str | None = None) -> Settings:
+                  site_name: str | None = None, repo_url: str | None = None,
+                  edit_uri: str | None = None) -> Settings:
     """Settings from the plugin's options and the three MkDocs settings the engine reads.
 
     Raises QMSError with one problem per option that breaks the schema (file, line, what to write instead).
@@ -277,14 +303,32 @@ def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | No
         vocabulary=str(value("vocabulary")),
         site_name=str(site_name or "Quality Manual"),
         repo_url=str(repo_url).rstrip("/") if repo_url else None,
+        edit_uri=str(edit_uri) if edit_uri else None,
         commit_url=qms.get("commit_url"),
         compare_revisions=int(value("compare_revisions")),
+        revision_scheme=str(value("revision_scheme")),
+        locale=str(value("locale")),
+        currency=qms.get("currency"),
+        date_format=str(value("date_format")),
+        edit_branch=qms.get("edit_branch"),
         policy=Policy(
-            errors=tuple(policy_raw.get("errors", policy_schema["errors"]["default"])),
+            # A flag the company ignores is not an error even where the default lists it (self-approval).
+            errors=tuple(flag for flag in policy_raw.get("errors", policy_schema["errors"]["default"])
+                         if flag not in (policy_raw.get("ignore") or ())),
             ignore=tuple(policy_raw.get("ignore") or ()),
             judge_from=dt.date.fromisoformat(judge_from) if judge_from else None,
             overdue_review_is_error=bool(policy_raw.get("overdue_review_is_error", False)),
+            confidentiality_approvers=tuple(policy_raw.get("confidentiality_approvers",
+                                                           policy_schema["confidentiality_approvers"]["default"])),
+            approvers=tuple((str(kind), tuple(str(r) for r in roles)) for kind, roles in
+                            (policy_raw.get("approvers") or policy_schema["approvers"]["default"]).items()),
+            two_approvals=tuple(policy_raw.get("two_approvals", ())),
+            claims_count=bool(policy_raw.get("claims_count", False)),
+            squash_committers=tuple(policy_raw.get("squash_committers", ())),
+            overdue_records_is_error=bool(policy_raw.get("overdue_records_is_error", False)),
+            unfinished_text_is_error=bool(policy_raw.get("unfinished_text_is_error", False)),
         ),
+        unfinished_rules=inside("unfinished_text") if qms.get("unfinished_text") else None,
         raw=dict(options),
     )
 
@@ -304,7 +348,7 @@ def load_settings(config_file: Path | None = None) -> Settings:
     entry = plugin_entry(raw)
     options = {k: v for k, v in (entry[1] if entry else {}).items() if k != "enabled"}  # MkDocs' own option
     return settings_from(config_file, options, docs_dir=raw.get("docs_dir"), site_name=raw.get("site_name"),
-                         repo_url=raw.get("repo_url"))
+                         repo_url=raw.get("repo_url"), edit_uri=raw.get("edit_uri"))
 
 
 # ----------------------------------------------------------------------------------------------

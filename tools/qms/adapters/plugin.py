@@ -36,7 +36,7 @@ from mkdocs_macros.plugin import MacrosPlugin
 
 from qms import clock
 from qms.adapters import macros, published
-from qms.config import Settings, old_wiring, settings_from
+from qms.config import Settings, base_from_environment, old_wiring, settings_from
 from qms.model.yamlio import split_front_matter
 from qms.problems import Problem, QMSError, sort_problems
 from qms.render import sanitize
@@ -102,7 +102,8 @@ class QMSPlugin(BasePlugin):
             if old is not None:
                 raise QMSError(old)
             self.settings = settings_from(config_file, self.options, docs_dir=config.docs_dir,
-                                          site_name=config.site_name, repo_url=config.repo_url)
+                                          site_name=config.site_name, repo_url=config.repo_url,
+                                          edit_uri=config.get("edit_uri"))
             self.today = clock.today()
         except QMSError as exc:
             raise stop(exc.problems) from None
@@ -136,7 +137,7 @@ class QMSPlugin(BasePlugin):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.settings is not None and self.today is not None
         try:
-            loaded = site_plan.load(self.settings, self.today)
+            loaded = site_plan.load(self.settings, self.today, base=base_from_environment())
         except QMSError as exc:
             raise stop(exc.problems) from None
         self.plan = plan = site_plan.build(loaded, self.today)

@@ -11,12 +11,14 @@ Material's search box is a `role="dialog"` without a name; screen readers announ
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 from mkdocs.utils import get_relative_url
 
 from qms import package
+from qms.render import forms
 from qms.adapters.legacy import on_post_build, on_post_page  # noqa: F401 - names old hooks files import
 
 MERMAID = package.ASSETS / "mermaid.min.js"
@@ -67,9 +69,24 @@ def with_named_search(html: str) -> str:
     return html if named in html else html.replace(_SEARCH_DIALOG, named, 1)
 
 
+_FORM = re.compile(r'<div class="qms-form" id="qms-form-([a-z0-9]+(?:-[a-z0-9]+)*)"')
+
+
+def with_form_scripts(html: str, page_url: str) -> str:
+    """A record form's page with its specification and the engine's form script (both files of the site), loaded
+    after the page's text: the page sanitizer never lets a script through, so the plugin adds these two here."""
+    match = _FORM.search(html)
+    if match is None:
+        return html
+    tags = "".join(f'<script src="{get_relative_url(uri, page_url)}"></script>\n'
+                   for uri in (forms.spec_uri(match.group(1)), forms.SCRIPT_URI))
+    index = html.rfind("</body>")
+    return html[:index] + tags + html[index:] if index >= 0 else html + tags
+
+
 def finish_page(html: str, page_url: str) -> tuple[str, bool]:
     """A built page made self-contained and accessible, and whether it needs the local mermaid."""
-    html = with_named_search(html)
+    html = with_form_scripts(with_named_search(html), page_url)
     if not needs_mermaid(html):
         return html, False
     return with_local_mermaid(html, get_relative_url(MERMAID_URI, page_url)), True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from qms.history.revisions import REVISION_SCHEMES, revision_order
 from qms.model.documents import Document, Reference
 from qms.model.project import Project
 from qms.problems import Problem
@@ -67,6 +68,13 @@ def check_document(project: Project, doc: Document) -> list[Problem]:
                                 f"owner: unknown role '{doc.owner}'{_did_you_mean(_close(doc.owner, roles))}: "
                                 f"use a role id from {project.settings.rel(project.settings.organization_file)}",
                                 code="unknown-role"))
+    scheme = project.settings.revision_scheme
+    if revision_order(doc.revision, scheme) is None and scheme != "auto":
+        problems.append(Problem(doc.path, doc.line_of("revision"),
+                                f"revision: '{doc.revision}' does not fit the revision scheme {scheme} of "
+                                f"{project.settings.rel(project.settings.config_file)} "
+                                f"({REVISION_SCHEMES[scheme]}): give a label of that scheme, after the last one",
+                                code="revision-label"))
     for cid in doc.clauses:
         if project.find_clause(cid) is None:
             problems.append(Problem(doc.path, doc.line_of("clauses"),
@@ -113,18 +121,26 @@ def unresolved(project: Project, refs: list[Reference]) -> list[Problem]:
     return [p for r in refs if (p := reference_problem(project, r.kind, r.value, r.path, r.line))]
 
 
-def check_all(project: Project, history: "History", today: dt.date) -> list[Problem]:
-    """Every check the build and `qms check` run: the project, change control, reviews, gap assessment, tasks."""
+def check_all(project: Project, history: "History", today: dt.date,
+              proposed: frozenset[str] = frozenset()) -> list[Problem]:
+    """Every check the build and `qms check` run: the project, change control, reviews, gap assessment, tasks.
+
+    Changes made by `proposed` commits (a pull request's, judged as one change by `pullrequest.base_problems`) are
+    not judged one by one."""
     from qms.analysis.gap import assessment_problems
     from qms.analysis.reviews import overdue_problems
     from qms.analysis.tasks import task_problems
+    from qms.analysis.verdicts import verdict_problems
+    from qms.analysis.unfinished import document_problems
     from qms.history.changecontrol import judge_history, summarize
 
     settings = project.settings
     problems = check_project(project)
     problems += history.problems
-    problems += summarize(judge_history(history, settings.policy), settings.rel(settings.config_file))
+    problems += summarize(judge_history(history, settings.policy, proposed), settings.rel(settings.config_file))
     problems += overdue_problems(project, today, history)
     problems += assessment_problems(project)
     problems += task_problems(project.documents.values())
+    problems += verdict_problems(project, today)
+    problems += document_problems(project)
     return problems

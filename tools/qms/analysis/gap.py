@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 from qms import package
+from qms import clock
+from qms.analysis import verdicts
+from qms.analysis.verdicts import Finding
 from qms.clock import as_date
 from qms.jsondata import jsondata
 from qms.model import yamlio
@@ -36,6 +39,7 @@ from qms.model.schema import Schema, load_schema, validate
 from qms.problems import Problem, QMSError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from qms.history.revisions import History
     from qms.model.project import Project
 
 ASSESSMENT_FILE = "gap-assessment.yaml"
@@ -45,6 +49,7 @@ ASSESSED_STATUSES = ("covered", "partial", "gap")
 FORMATS = ("md", "json", "csv")
 # Information states: the record type or document exists and is used; a record type exists without records.
 EXISTS, NO_RECORDS, MISSING, NOT_APPLICABLE = "exists", "no records", "missing", "not applicable"
+INCOMPLETE = "incomplete"  # records exist, but not of every stage the rule asks for, or some are closed unfinished
 
 
 # ----------------------------------------------------------------------------------------------
@@ -178,7 +183,9 @@ class InformationStatus:
     item: RequiredInformation
     state: str  # EXISTS, NO_RECORDS, MISSING or NOT_APPLICABLE
     documents: tuple[str, ...] = ()  # for "maintain": the documents that hold it
-    record_types: tuple[tuple[str, int], ...] = ()  # for "retain": (record type id, number of records)
+    record_types: tuple[tuple[str, int], ...] = ()  # for "retain": (record type id, number of records that count)
+    evidence: tuple[str, ...] = ()  # ids of the records that count
+    detail: tuple[str, ...] = ()  # why it is incomplete, under its evidence rule
 
     @property
     def exists(self) -> bool:
@@ -187,7 +194,8 @@ class InformationStatus:
     def as_json(self) -> dict:
         return {"clause": self.item.clause, "kind": self.item.kind, "what": self.item.what, "exists": self.exists,
                 "state": self.state, "documents": list(self.documents),
-                "record_types": [{"id": t, "records": n} for t, n in self.record_types]}
+                "record_types": [{"id": t, "records": n} for t, n in self.record_types],
+                "evidence": list(self.evidence), "detail": list(self.detail)}
 
 
 @dataclass(frozen=True)
@@ -202,6 +210,15 @@ class ClauseGap:
     reasons: tuple[str, ...] = ()  # why the clause is partial or a gap
     not_applicable: tuple[Document, str] | None = None  # scope document and its justification
     assessment: Assessment | None = None
+    findings: tuple[Finding, ...] = ()  # the rules' checks that lowered it
+    note: str | None = None  # our note from the rules (what an amendment added)
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        """Ids of everything behind the verdict: documents, records, and the findings' evidence."""
+        ids = [d.id for d in self.documents] + [e for i in self.information for e in (*i.documents, *i.evidence)]
+        ids += [e for f in self.findings for e in f.evidence]
+        return tuple(dict.fromkeys(ids))
 
     def as_json(self) -> dict:
         """The JSON row of `qms gap --format json` and of the export."""
@@ -217,6 +234,9 @@ class ClauseGap:
             "reasons": list(self.reasons),
             "not_applicable": {"document": na[0].id, "justification": na[1]} if na else None,
             "assessment": self.assessment.as_json() if self.assessment else None,
+            "findings": [f.as_json() for f in self.findings],
+            "evidence": list(self.evidence),
+            "note": self.note,
         }
 
 
@@ -299,35 +319,60 @@ def _not_applicable(project: Project, standard: Standard, clause: Clause) -> tup
 
 
 def information_status(project: Project, item: RequiredInformation, not_applicable: bool) -> InformationStatus:
-    """Whether one piece of required documented information exists in the quality system."""
+    """Whether one piece of required documented information exists in the quality system, under its evidence rule."""
     if not_applicable:
         return InformationStatus(item, NOT_APPLICABLE)
     if item.kind == "maintain":
-        docs = tuple(d.id for d in project.documents_by_clause.get(item.clause_id, []) if d.status == "effective")
+        clause = project.standard.get(item.clause_id)
+        docs = tuple(d.id for d in (project.documents_for(clause) if clause else [])
+                     if verdicts.substantive(project, d))
         return InformationStatus(item, EXISTS if docs else MISSING, documents=docs)
-    types = [t for t in project.record_types.values() if item.clause_id in t.clauses or item.clause in t.clauses]
-    counts = tuple((t.id, len(project.record_set.of_type(t.id)) if project.record_set else 0)
-                   for t in sorted(types, key=lambda t: t.id))
-    if not counts:
-        return InformationStatus(item, MISSING)
-    return InformationStatus(item, EXISTS if any(n for _, n in counts) else NO_RECORDS, record_types=counts)
+    rule = project.standard.rules.evidence.get(item.clause)
+    found = verdicts.evidence_verdict(project, item.clause, item.clause_id, rule)
+    if not found.types:
+        detail = (f"record type {', '.join(found.excluded)} does not count: {rule.why}",) if rule and found.excluded \
+            else ()
+        return InformationStatus(item, MISSING, detail=detail)
+    detail = []
+    if found.missing_stages and found.evidence:
+        detail.append(f"no record of stage {', '.join(found.missing_stages)} ({rule.stage_field if rule else ''})")
+    if found.incomplete:
+        missing = ", ".join(rule.complete_fields) if rule else ""
+        detail.append(f"{', '.join(found.incomplete)} closed without {missing}")
+    if found.excluded and rule:
+        detail.append(f"record type {', '.join(found.excluded)} does not count: {rule.why}")
+    if not found.evidence and not found.incomplete:
+        state = NO_RECORDS
+    elif found.missing_stages or found.incomplete:
+        state = INCOMPLETE
+    else:
+        state = EXISTS
+    return InformationStatus(item, state, record_types=found.types, evidence=found.evidence, detail=tuple(detail))
 
 
 def _information_reason(info: InformationStatus) -> str:
     verb = "maintain" if info.item.kind == "maintain" else "retain"
+    if info.state == INCOMPLETE:
+        return f"{verb} {info.item.clause}: " + "; ".join(info.detail)
     if info.state == NO_RECORDS:
         names = ", ".join(t for t, _ in info.record_types)
-        return f"{verb} {info.item.clause}: record type {names} has no records yet"
+        extra = "".join(f"; {d}" for d in info.detail)
+        return f"{verb} {info.item.clause}: record type {names} has no records that count yet{extra}" \
+            if any(n for _, n in info.record_types) or info.detail else \
+            f"{verb} {info.item.clause}: record type {names} has no records yet"
     if info.item.kind == "maintain":
-        return f"{verb} {info.item.clause}: no effective document lists clause {info.item.clause_id}"
-    return f"{verb} {info.item.clause}: no record type keeps it"
+        return f"{verb} {info.item.clause}: no effective document with substance lists clause {info.item.clause_id}"
+    extra = "".join(f"; {d}" for d in info.detail)
+    return f"{verb} {info.item.clause}: no record type keeps it{extra}"
 
 
-def analyse(project: Project, assessment: AssessmentFile | None = None, load: bool = True) -> GapAnalysis:
-    """The gap analysis of the project's primary standard.
+def analyse(project: Project, assessment: AssessmentFile | None = None, load: bool = True,
+            as_of: dt.date | None = None, history: History | None = None) -> GapAnalysis:
+    """The gap analysis of the project's primary standard, judged on `as_of` (default: today).
 
     With `load`, the organization's assessment is read from gap-assessment.yaml (unless one is given)
-    and its problems are kept on the result; an assessment with schema errors is not used.
+    and its problems are kept on the result; an assessment with schema errors is not used. With the
+    git history, document reviews are judged from the last approved change as well.
     """
     problems: list[Problem] = []
     if assessment is None and load:
@@ -336,29 +381,39 @@ def analyse(project: Project, assessment: AssessmentFile | None = None, load: bo
     entries = assessment.entries if assessment else {}
     rows: dict[str, ClauseGap] = {}
     clauses = standard.requirement_clauses()
+    ctx = verdicts.Context(project, clock.today(as_of), history, assessment)
     for clause in sorted(clauses, key=lambda c: -c.depth):  # subclauses first: a parent may depend on them
-        rows[clause.id] = _clause_gap(project, standard, clause, rows, entries.get(clause.id))
+        rows[clause.id] = _clause_gap(project, standard, clause, rows, entries.get(clause.id), ctx)
+    problems += [f.problem for c in rows.values() for f in c.findings if f.problem is not None]
     ordered = tuple(rows[c.id] for c in clauses)
     return GapAnalysis(standard, ordered, assessment, tuple(problems))
 
 
 def _clause_gap(project: Project, standard: Standard, clause: Clause, rows: dict[str, ClauseGap],
-                assessment: Assessment | None) -> ClauseGap:
+                assessment: Assessment | None, ctx: verdicts.Context) -> ClauseGap:
     na = _not_applicable(project, standard, clause)
-    docs = tuple(d for d in project.documents_by_clause.get(clause.id, []) if d.status != "obsolete")
+    docs = tuple(d for d in project.documents_for(clause) if d.status != "obsolete")
     info = tuple(information_status(project, item, na is not None)
                  for item in standard.documented_information if item.clause_id == clause.id)
+    note = standard.rules.notes.get(clause.id)
     if na is not None:
-        return ClauseGap(clause, "not applicable", "not applicable", docs, info, (), na, assessment)
+        return ClauseGap(clause, "not applicable", "not applicable", docs, info, (), na, assessment, (), note)
     reasons: list[str] = []
     effective = [d for d in docs if d.status == "effective"]
+    for doc in effective:
+        why = verdicts.unfinished_reason(project, doc)
+        if why:
+            reasons.append(why)
+    effective = [d for d in effective if verdicts.substantive(project, d)]
+    drafts = [d for d in docs if d.status == "draft"]
     children = [rows[c.id] for c in standard.children(clause.id) if c.id in rows]
     applicable_children = [c for c in children if c.status != "not applicable"]
     if effective:
         status = "covered"
     elif docs:
         status = "partial"
-        reasons.append("only draft documents address it: " + ", ".join(d.id for d in docs))
+        if drafts:
+            reasons.append("only draft documents address it: " + ", ".join(d.id for d in drafts))
     elif applicable_children and all(c.status == "covered" for c in applicable_children):
         status = "covered"
     elif any(c.status in ("covered", "partial") for c in applicable_children):
@@ -375,13 +430,18 @@ def _clause_gap(project: Project, standard: Standard, clause: Clause, rows: dict
             status = "partial"
     elif status == "gap" and any(i.state == EXISTS and i.item.kind == "retain" for i in info):
         status = "partial"  # records are kept, though no document describes how
+    findings = tuple(verdicts.findings_for(ctx, clause))
+    if findings:
+        reasons.extend(f.reason for f in findings)
+        if status == "covered":
+            status = "partial"
     documented = status
     if assessment is not None and assessment.status and assessment.closed is None:
         worse = _worse(status, assessment.status)
         if worse != status:
             reasons.append(f"own assessment: {assessment.status} ({assessment.practice})")
         status = worse
-    return ClauseGap(clause, status, documented, docs, info, tuple(reasons), None, assessment)
+    return ClauseGap(clause, status, documented, docs, info, tuple(reasons), None, assessment, findings, note)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -425,6 +485,6 @@ def to_csv(analysis: GapAnalysis) -> str:
     return out.getvalue()
 
 
-def export_part(project: Project) -> dict:
+def export_part(project: Project, as_of: dt.date | None = None) -> dict:
     """The gap analysis for the JSON model of `qms export`: {"gap": [one object per clause]}."""
-    return {"gap": rows_json(analyse(project))}
+    return {"gap": rows_json(analyse(project, as_of=as_of))}

@@ -278,6 +278,8 @@ class ReviewPack:
     suppliers: tuple[Supplier, ...]
     resources: tuple[Note, ...]
     improvements: tuple[Note, ...]
+    context_changes: tuple[Note, ...] = ()  # 9.3.2 b): changes in external and internal issues
+    risk_actions: tuple[Note, ...] = ()  # 9.3.2 e): how well the actions on risks and opportunities worked
     missing: tuple[str, ...] = field(default=())  # record types the project does not keep
 
     @property
@@ -306,6 +308,8 @@ class ReviewPack:
                                         for m in self.monitoring if m.data.get("analysis")]},
             "quality_objectives": [o.as_json() for o in self.objectives],
             "external_providers": {"grades": self.grade_counts, "suppliers": jsondata(self.suppliers)},
+            "context_changes": jsondata(self.context_changes),
+            "risk_actions": jsondata(self.risk_actions),
             "resources": jsondata(self.resources),
             "improvement_opportunities": jsondata(self.improvements),
             "missing_record_types": list(self.missing),
@@ -336,6 +340,10 @@ def compile_pack(project: Project, period: Period, as_of: dt.date) -> ReviewPack
         suppliers=_suppliers(project, period),
         resources=tuple(_notes(in_period, "resources", "resources")),
         improvements=tuple(_improvements(project, period, in_period)),
+        context_changes=tuple(_documents_to_review(project, ("4.1", "4.2"), period)
+                              + _notes(in_period, "context-changes", "")),
+        risk_actions=tuple(_documents_to_review(project, ("6.1", "6.1.2"), period)
+                           + _notes(in_period, "risks-and-opportunities", "")),
         missing=tuple(t for t in wanted if t not in project.record_types),
     )
 
@@ -456,6 +464,20 @@ def _notes(reviews: list[Entry], topic: str, about: str) -> list[Note]:
         for item in review.data.get("decisions") or []:
             if isinstance(item, dict) and item.get("about") == about:
                 out.append(Note(review.id, review.date, "decision", _text(item.get("decision"))))
+    return out
+
+
+def _documents_to_review(project: Project, clause_ids: tuple[str, ...], period: Period) -> list[Note]:
+    """The effective documents that hold the clauses' information (the context, the risk register), to review."""
+    out, seen = [], set()
+    for cid in clause_ids:
+        for doc in project.documents_by_clause.get(cid, []):
+            if doc.status == "effective" and doc.id not in seen:
+                seen.add(doc.id)
+                changed = as_date(doc.effective)
+                state = "changed in the period" if changed in period else "unchanged in the period"
+                out.append(Note(doc.id, changed, "document", f"{doc.title}, revision {doc.revision} ({state}): "
+                                                             "present what has changed and what the actions achieved"))
     return out
 
 

@@ -295,7 +295,8 @@ def uid_domain(company: str) -> str:
 
 
 def to_ical(items: Iterable[ScheduledTask], company: str, start: dt.date, stamp: dt.datetime,
-             role_titles: dict[str, str] | None = None, document_urls: dict[str, str] | None = None) -> bytes:
+             role_titles: dict[str, str] | None = None, document_urls: dict[str, str] | None = None,
+             dues: Iterable = ()) -> bytes:
     """An iCalendar file with one recurring all-day event per task.
 
     `start` is the date from which the first occurrences are counted; `stamp` is the DTSTAMP (UTC).
@@ -329,4 +330,24 @@ def to_ical(items: Iterable[ScheduledTask], company: str, start: dt.date, stamp:
         if item.document.id in document_urls:
             event.add("url", document_urls[item.document.id])
         cal.add_component(event)
+    for due in dues:  # qms.analysis.due.DueItem: one all-day event on its due date (an overdue one: on `start`)
+        role = role_titles.get(due.owner or "", due.owner or "")
+        day = max(due.due, start)
+        event = Event()
+        event.add("uid", f"due-{uid_part(due.kind)}-{uid_part(due.id)}-{due.due.isoformat()}@{domain}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", day)
+        event.add("dtend", day + dt.timedelta(days=1))
+        event.add("summary", f"Due: {due.what}" if due.due >= start else f"Overdue since {due.due.isoformat()}: "
+                                                                          f"{due.what}")
+        event.add("description", f"{due.kind} due on {due.due.isoformat()}" + (f" ({role})" if role else "")
+                  + (f", kept in {due.path}" if due.path else "") + ".")
+        if role:
+            event.add("categories", [role])
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
     return cal.to_ical()
+
+
+def uid_part(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

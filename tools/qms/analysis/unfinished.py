@@ -15,6 +15,7 @@ from pathlib import Path
 
 from qms import package
 from qms.model import yamlio
+from qms.model.project import Project
 from qms.problems import Problem, QMSError
 
 DEFAULT_RULES = package.CATALOGUES / "unfinished.yaml"
@@ -27,6 +28,7 @@ _RAW = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}", re.S)
 _MACRO = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _MARKUP = re.compile(r"<[^>\n]*>|!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|[|*_>#`~\[\]-]")
 _QUOTED = re.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.U)
 
 
@@ -121,7 +123,8 @@ def find_unfinished(body: str, first_line: int = 1, rules: Rules | None = None) 
     for index, line in enumerate(lines):
         for pattern in rules.patterns:
             for match in pattern.regex.finditer(line):
-                found.append(Unfinished(first_line + index, pattern.name, match.group(0).strip(), pattern.advice))
+                shown = _ESCAPE.sub(r"\1", match.group(0).strip())  # `\<enter role\>` is shown as <enter role>
+                found.append(Unfinished(first_line + index, pattern.name, shown, pattern.advice))
     if rules.empty_sections:
         found += _empty_sections(lines, first_line)
     return sorted(found, key=lambda u: (u.line, u.kind))
@@ -160,3 +163,34 @@ def has_substance(body: str, rules: Rules | None = None) -> bool:
     """True when the body says something: at least `rules.min_words` words of real text."""
     rules = rules or load_rules()
     return word_count(body, rules) >= rules.min_words
+
+
+def project_rules(project: Project) -> Rules:
+    """The company's rules file when the manual names one (option unfinished_text), else the engine's."""
+    settings = project.settings
+    if settings.unfinished_rules is None:
+        return load_rules()
+    if not settings.unfinished_rules.is_file():
+        raise QMSError(Problem(settings.rel(settings.config_file), 0,
+                               f"qms option unfinished_text: {settings.rel(settings.unfinished_rules)} does not "
+                               "exist: create it (copy the engine's catalogues/unfinished.yaml) or remove the option",
+                               code="missing-file"))
+    return load_rules(settings.unfinished_rules, settings.rel(settings.unfinished_rules))
+
+
+def document_problems(project: Project) -> list[Problem]:
+    """Unfinished text in every draft or effective controlled document: a warning, or an error in an effective
+    document when the policy says so (`unfinished_text_is_error`)."""
+    try:
+        rules = project_rules(project)
+    except QMSError as exc:
+        return exc.problems
+    problems: list[Problem] = []
+    for doc in project.documents.values():
+        if doc.status == "obsolete" or doc.id not in project.bodies:
+            continue
+        body, first_line = project.bodies[doc.id]
+        severity = "error" if doc.status == "effective" and project.settings.policy.unfinished_text_is_error \
+            else "warning"
+        problems += [u.problem(doc.path, severity) for u in find_unfinished(body, first_line, rules)]
+    return problems

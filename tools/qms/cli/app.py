@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from qms import __version__
+from qms.cli import output
 from qms.problems import QMSError
 
 # Each module has register(subparsers) which adds its subcommand(s) with set_defaults(func=run).
@@ -16,11 +17,13 @@ COMMAND_MODULES = (
     "engine",
     "export",
     "history",
+    "importing",
     "init",
     "new",
     "pdf",
     "record",
     "reports",
+    "spreadsheets",
     "upgrade",
 )
 # Which module registers each subcommand, so a run imports only what it needs.
@@ -29,8 +32,11 @@ MODULE_OF = {
     "history": "history", "audit-trail": "history", "diff": "history",
     "new": "new", "record": "record",
     "gap": "reports", "review-due": "reports", "review-done": "reports", "tasks": "reports",
-    "audit-checklist": "reports", "review-pack": "reports",
+    "audit-checklist": "reports", "review-pack": "reports", "due": "reports", "training-due": "reports",
+    "readiness": "reports",
+    "register": "spreadsheets", "import-records": "spreadsheets",
     "upgrade": "upgrade", "upgrade-engine": "engine",
+    "import": "importing",
 }
 
 
@@ -38,7 +44,7 @@ def _command_of(argv: list[str]) -> str | None:
     """The subcommand named in argv (after the global options), if any."""
     args = iter(argv)
     for arg in args:
-        if arg in ("-f", "--config-file"):
+        if arg in ("-f", "--config-file", "--color"):
             next(args, None)
         elif not arg.startswith("-"):
             return arg
@@ -54,6 +60,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"qms {__version__}")
     parser.add_argument("-f", "--config-file", type=Path, default=None,
                         help="mkdocs.yml of the quality manual (default: found from the current folder)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print only errors and the output asked for: no warnings, summaries or progress (for CI)")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the error and warning labels: auto (on a terminal, unless NO_COLOR is set)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = MODULE_OF.get(_command_of(argv) or "") if argv is not None else None
     for name in COMMAND_MODULES if wanted is None else (wanted,):
@@ -63,16 +73,19 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if "--" not in argv:  # -q/--quiet works after the command too (`qms check -q`)
+        quiet = [a for a in argv if a in ("-q", "--quiet")]
+        argv = ([quiet[0]] if quiet else []) + [a for a in argv if a not in ("-q", "--quiet")]
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    output.configure(quiet=args.quiet, color=args.color)
     try:
         return int(args.func(args) or 0)
     except QMSError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        output.print_problems(exc.problems, sys.stderr)
         return 1
     except BrokenPipeError:  # `qms export | head`
         return 0

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from qms import clock
+from qms.cli import output
 from qms.cli.options import date_arg
-from qms.config import load_settings
-from qms.history.pullrequest import base_problems
+from qms.config import base_from_environment, load_settings
 from qms.problems import errors, problems_json, sort_problems, summary
 from qms.site import plan
 
@@ -18,8 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="validate the whole quality system (exit 1 on any error)",
                        description="Validate front matter, references (terms, clauses, documents, record types), "
                                    "records and, with --base, change control since a git revision.")
-    p.add_argument("--base", metavar="REV", help="also check change control since REV (e.g. origin/main): "
-                                                  "a document whose content changed needs a revision bump")
+    p.add_argument("--base", metavar="REV", help="judge the branch as one proposed change to REV, its target (e.g. "
+                                                  "origin/main): from the merge base to the working tree, a document "
+                                                  "whose content changed needs a later revision (default: $QMS_BASE)")
     p.add_argument("--as-of", type=date_arg, metavar="DATE",
                    help="judge what is overdue or due on DATE (default: today)")
     p.add_argument("--warnings-as-errors", action="store_true", help="exit 1 on warnings too")
@@ -32,10 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config_file)
-    loaded = plan.load(settings, clock.today(args.as_of))  # the same load as the site's
+    # the same load as the site's; with --base (or QMS_BASE) the branch is judged as one proposed change
+    loaded = plan.load(settings, clock.today(args.as_of), base=args.base or base_from_environment())
     problems = list(loaded.problems)
-    if args.base:
-        problems += base_problems(loaded.project, args.base)
     if args.paths:
         wanted = {settings.rel(Path(p).resolve()) for p in args.paths}
         problems = [p for p in problems if p.path in wanted]
@@ -43,10 +43,9 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(problems_json(problems))
     else:
-        for problem in problems:
-            print(problem)
+        output.print_problems(problems, sys.stdout)
     sys.stdout.flush()
-    print(summary(problems), file=sys.stderr)
+    output.note(summary(problems))
     failing = problems if args.warnings_as_errors else errors(problems)
     return 1 if failing else 0
 

@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 from qms.cli.options import date_arg
+from qms.cli.output import print_problems
 from qms.config import load_settings
-from qms.history import changecontrol, pullrequest
+from qms.history import approvals, changecontrol, pullrequest, recordchanges
 from qms.history.revisions import History, latest_id, load_history
 from qms.model.project import Project, load_project
 from qms.problems import Problem, QMSError
 from qms.render import changelog
+from qms.render.recordchanges import record_diff_markdown
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,28 +32,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           + "; ".join(f"{k} ({v})" for k, v in changecontrol.FLAG_TEXT.items()) + ".")
     p.add_argument("--since", type=date_arg, metavar="DATE", help="first day to include (YYYY-MM-DD)")
     p.add_argument("--until", type=date_arg, metavar="DATE", help="last day to include (YYYY-MM-DD)")
-    _output_options(p, default="csv")
+    _output_options(p, default=None)
     p.set_defaults(func=run_audit_trail)
 
-    p = subparsers.add_parser("diff", help="controlled documents changed since a base revision (for a pull request)",
+    p = subparsers.add_parser("diff", help="controlled documents and records changed since a base revision (for a pull "
+                                           "request)",
                               description="Summarise the controlled documents that differ between REV and the working "
-                                          "tree: old and new revision, clauses and record types affected. Paste the "
-                                          "Markdown into a pull request.")
+                                          "tree: old and new revision, clauses and record types affected; the records "
+                                          "added, changed (field by field) and deleted, with their flags; and changes "
+                                          "to what record types publish. Paste the Markdown into a pull request.")
     p.add_argument("--base", required=True, metavar="REV", help="base branch, tag or commit, e.g. origin/main")
     _output_options(p, default="md")
     p.set_defaults(func=run_diff)
 
 
-def _output_options(parser: argparse.ArgumentParser, default: str) -> None:
+def _output_options(parser: argparse.ArgumentParser, default: str | None) -> None:
     parser.add_argument("--format", choices=changecontrol.FORMATS, default=default,
-                        help=f"output format (default: {default})")
+                        help=f"output format (default: {default})" if default else
+                        "output format (default: from the -o file's extension, .csv or .json; else a md table)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
 
 
 
+def _format_of(args: argparse.Namespace) -> str:
+    """The format asked for; without one, the output file's (.csv, .json), else a readable Markdown table."""
+    if args.format:
+        return args.format
+    suffix = args.output.suffix.lstrip(".").lower() if args.output else ""
+    return suffix if suffix in changecontrol.FORMATS else "md"
+
+
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(text)  # Markdown as written: it is pasted into pull requests
         return
     try:
         output.write_text(text, encoding="utf-8", newline="")
@@ -60,15 +73,17 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def _history(project: Project) -> History:
-    history = load_history(project.settings.root, changecontrol.controlled_folders(project.settings))
-    for problem in history.problems:
-        print(problem, file=sys.stderr)
+    """The history with its approvals judged against the person register and the policy."""
+    history = approvals.judged_history(
+        load_history(project.settings.root, changecontrol.controlled_folders(project.settings),
+                     revision_scheme=project.settings.revision_scheme), project)
+    print_problems(history.problems, sys.stderr)
     return history
 
 
 def run_history(args: argparse.Namespace) -> int:
     """Print the revision history of one document."""
-    project = load_project(load_settings(args.config_file), with_records=False)
+    project = load_project(load_settings(args.config_file))  # the person register: who signed each change
     history = _history(project)
     doc = project.documents.get(args.doc_id)
     if doc is not None:
@@ -98,10 +113,11 @@ def run_audit_trail(args: argparse.Namespace) -> int:
     if args.since and args.until and args.since > args.until:
         raise QMSError(Problem("audit-trail", 0, f"--since {args.since} is after --until {args.until}",
                                code="usage"))
-    history = load_history(settings.root, changecontrol.controlled_folders(settings))
-    for problem in history.problems:
-        print(problem, file=sys.stderr)
-    rows = changecontrol.audit_trail(history, args.since, args.until, settings.policy)
+    project = load_project(settings)
+    history = _history(project)
+    rows = recordchanges.merged(changecontrol.audit_trail(history, args.since, args.until, settings.policy),
+                                recordchanges.record_audit_rows(project, args.since, args.until))
+    args.format = _format_of(args)
     _emit(changelog.audit_markdown(rows) if args.format == "md" else changecontrol.format_audit(rows, args.format),
           args.output)
     return 0
@@ -109,8 +125,15 @@ def run_audit_trail(args: argparse.Namespace) -> int:
 
 def run_diff(args: argparse.Namespace) -> int:
     """Print the controlled documents changed since a base revision (a report: `qms check --base` fails)."""
-    project = load_project(load_settings(args.config_file), with_records=False)
+    project = load_project(load_settings(args.config_file))  # records: who must be briefed on a new revision
     changes = pullrequest.changes_since(project.settings.root, args.base, project)
-    _emit(changelog.diff_markdown(changes, args.base, project) if args.format == "md"
-          else pullrequest.format_diff(changes, args.format), args.output)
+    records = recordchanges.record_diff(project, args.base)
+    for problem in recordchanges.base_problems(project, args.base, records):
+        print(problem, file=sys.stderr)
+    if args.format == "md":
+        text = changelog.diff_markdown(changes, args.base, project)
+        extra = record_diff_markdown(records, args.base)
+        _emit(f"{text}\n{extra}" if extra else text, args.output)
+    else:
+        _emit(recordchanges.format_diff(changes, records, args.format), args.output)
     return 0

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from qms import clock
+from qms.cli import output
 from qms.cli.options import date_arg
-from qms.config import load_settings
-from qms.model.project import load_project
+from qms.config import Settings, load_settings
+from qms.history.changecontrol import controlled_folders
+from qms.history.revisions import load_history
+from qms.model.project import Project, load_project
 from qms.problems import Problem, QMSError
 from qms.publish import pdf
+from qms.render import pastrevisions
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         f"{pdf.MANUAL_FILE} and {pdf.DOCUMENTS_DIR}/ID.pdf")
     p.add_argument("--document", action="append", default=[], metavar="ID",
                    help="only this document's PDF (repeatable); skips the whole manual unless --manual is given")
+    p.add_argument("--revision", metavar="N",
+                   help="with one --document: print that document as it stood at revision N (a superseded one), "
+                        "as ID-revision-N.pdf")
     p.add_argument("--manual", action="store_true", help="with --document: write the whole manual too")
     p.add_argument("--no-documents", action="store_true", help="only the whole manual, no per-document PDFs")
     p.add_argument("--date", type=date_arg, default=None, metavar="YYYY-MM-DD",
@@ -65,11 +73,54 @@ def run(args: argparse.Namespace) -> int:
                         for d in unknown])
     out: Path = (args.output or site / "pdf").resolve()
     printed = clock.today(args.date)
+    if args.revision is not None:
+        return _past_revision(args, settings, project, site, out, printed)
     written = []
+    resources = pdf.Resources(pdf.read_edition(project, printed))  # fonts, style sheet and images: once per run
     if not args.document or args.manual:
-        written.append(pdf.write_manual(site, project, out / pdf.MANUAL_FILE, printed))
+        output.note("pdf: the whole manual…")
+        step = output.Progress("pdf", 1, min_lines=1)
+        written.append(pdf.write_manual(site, project, out / pdf.MANUAL_FILE, printed, resources))
+        step.finish(f"pdf: {pdf.MANUAL_FILE}")
     if not args.no_documents:
-        written += pdf.write_documents(site, project, out / pdf.DOCUMENTS_DIR, printed, only=args.document)
+        count = len(args.document) or len(project.documents)
+        progress = output.Progress("pdf: documents", count, min_lines=1)
+        written += pdf.write_documents(site, project, out / pdf.DOCUMENTS_DIR, printed, only=args.document,
+                                       resources=resources, progress=progress.step)
+        progress.finish(f"pdf: {count} document PDFs")
+    for path in written:
+        print(path)
+    output.note(f"Wrote {len(written)} PDF file{'s' if len(written) != 1 else ''} to {out}")
+    return 0
+
+
+def _past_revision(args: argparse.Namespace, settings: Settings, project: Project, site: Path, out: Path,
+                   printed: dt.date) -> int:
+    """`qms pdf --document ID --revision N`: the document as it stood at revision N."""
+    where = settings.rel(settings.config_file)
+    if len(args.document) != 1:
+        raise QMSError(Problem(where, 0, "--revision N prints one document: name it with --document ID",
+                               code="revision-needs-document"))
+    doc = project.documents[args.document[0]]
+    revision = str(args.revision)
+    if revision == doc.revision:  # the current revision: the document's own PDF
+        args.revision = None
+        args.no_documents, args.manual = False, False
+        written = pdf.write_documents(site, project, out / pdf.DOCUMENTS_DIR, printed, only=[doc.id])
+    else:
+        history = load_history(settings.root, controlled_folders(settings), revision_scheme=settings.revision_scheme)
+        change = pastrevisions.version_of(history, doc, revision)
+        if change is None:
+            known = ", ".join(dict.fromkeys(c.revision for c in history.for_path(doc.path) if c.revision)) or "none"
+            raise QMSError(Problem(doc.path, doc.line_of("revision"),
+                                   f"{doc.id} has no revision '{revision}' in its history (revisions: {known})",
+                                   code="unknown-revision"))
+        try:
+            written = [pdf.write_past_revision(site, project, doc, revision, pastrevisions.past_uri(doc, change),
+                                               out / pdf.DOCUMENTS_DIR / f"{doc.id}-revision-{pastrevisions.label_slug(revision)}.pdf",
+                                               printed)]
+        except FileNotFoundError as exc:
+            raise QMSError(Problem(str(site), 0, str(exc), code="no-site")) from None
     for path in written:
         print(path)
     print(f"Wrote {len(written)} PDF file{'s' if len(written) != 1 else ''} to {out}", file=sys.stderr)

@@ -21,7 +21,7 @@ from qms import clock
 from qms.config import load_settings
 from qms.model import yamlio
 from qms.model.project import Project, load_project
-from qms.model.records import Record, RecordType, check_record_text, reference_problems
+from qms.model.records import Record, RecordType, check_record_text, next_id, reference_problems
 from qms.problems import Problem, QMSError
 
 _JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list,
@@ -79,20 +79,6 @@ def _record_type(project: Project, type_id: str) -> RecordType:
         raise QMSError(Problem(project.settings.rel(project.settings.schema_dir), 0,
                                f"unknown record type '{type_id}' (known types: {known})", code="unknown-record-type"))
     return rtype
-
-
-def next_id(rtype: RecordType, existing: set[str], today: dt.date) -> str | None:
-    """The id after the highest existing one of this year, from the type's `x-qms.id_format`."""
-    if not rtype.id_format:
-        return None
-    if "{n" not in rtype.id_format:
-        candidate = rtype.id_format.format(year=today.year, month=today.month)
-        return None if candidate in existing else candidate
-    highest = 0
-    for n in range(1, 10_000):
-        if rtype.id_format.format(year=today.year, month=today.month, n=n) in existing:
-            highest = n
-    return rtype.id_format.format(year=today.year, month=today.month, n=highest + 1)
 
 
 def create_record(project: Project, type_id: str, record_id: str | None, today: dt.date) -> Path:

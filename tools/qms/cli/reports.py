@@ -1,4 +1,5 @@
-"""Report commands: `qms gap`, `qms review-due`, `qms review-done`, `qms tasks`, `qms audit-checklist`, `qms review-pack`."""
+"""Report commands: `qms gap`, `qms due`, `qms review-due`, `qms review-done`, `qms training-due`, `qms readiness`,
+`qms tasks`, `qms audit-checklist`, `qms review-pack`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from qms import clock
 from qms.analysis import auditprep, gap, reviews, tasks
 from qms.analysis.reviewpack import Period, compile_pack
+from qms.cli import output
 from qms.cli.options import date_arg
 from qms.config import load_settings
 from qms.model.project import Project, load_project
@@ -28,7 +30,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", type=date_arg, metavar="DATE", help="judge assessment target dates on DATE (default: today)")
     p.set_defaults(func=run_gap)
 
-    p = sub.add_parser("review-due", help="documents whose periodic review is overdue or due soon",
+    p = sub.add_parser("due", help="everything due: document reviews, calibrations, corrective actions, training, "
+                                   "audits, the next management review",
+                       description="What is due within --within days (default 90) or overdue, most urgent first. The "
+                                   "Markdown is a digest fit for a scheduled CI job to post, e.g. as an issue body.")
+    _format(p, ("md", "json"))
+    p.add_argument("--as-of", type=date_arg, metavar="DATE", help="the day to judge on (default: today)")
+    p.add_argument("--within", type=int, default=90, metavar="DAYS", help="show what is due within DAYS (default 90)")
+    p.add_argument("--fail-on-overdue", action="store_true", help="exit 1 when anything is overdue")
+    p.set_defaults(func=run_due)
+
+    p = sub.add_parser("training-due", help="people who must read the current revision of a document",
+                       description="When a revision takes effect, the people whose roles must know the document "
+                                   "(its audience:, else its owner, task roles and the roles its Responsibilities "
+                                   "name) are to train until a training record for that revision exists.")
+    _format(p, ("md", "json"))
+    p.add_argument("--as-of", type=date_arg, metavar="DATE", help="the day to judge on (default: today)")
+    p.add_argument("--document", metavar="DOC-ID", help="only this document")
+    p.set_defaults(func=run_training_due)
+
+    p = sub.add_parser("readiness", help="certification readiness: a stage-1 style checklist with an overall verdict",
+                       description="Mandatory documented information, scope and exclusions, the internal audit "
+                                   "cycle, management review, objectives, corrective actions, calibration and "
+                                   "training, each with its evidence and a verdict in plain words.")
+    _format(p, ("md", "json"))
+    p.add_argument("--as-of", type=date_arg, metavar="DATE", help="the day to judge on (default: today)")
+    p.add_argument("--fail-under", type=float, metavar="N",
+                   help="exit 1 when fewer than N percent of the checklist items are done (for CI)")
+    p.set_defaults(func=run_readiness)
+
+    p = sub.add_parser("review-due", help="documents whose periodic review is overdue or due soon "
+                                          "(records too: see qms due)",
                        description="The review schedule: overdue, due within 30 days, later. The last review comes "
                                    "from git (the last approved change), from a recorded review (qms review-done), "
                                    "or from the effective date.")
@@ -109,8 +141,7 @@ def _json(data: object) -> str:
 
 
 def _warn(problems: list[Problem]) -> None:
-    for problem in problems:
-        print(problem, file=sys.stderr)
+    output.print_problems(problems, sys.stderr)
 
 
 def _project(args: argparse.Namespace, with_records: bool = True) -> Project:
@@ -118,10 +149,12 @@ def _project(args: argparse.Namespace, with_records: bool = True) -> Project:
 
 
 def _history(project: Project):  # noqa: ANN202 - History, imported lazily: git is only needed here
+    from qms.history.approvals import judged_history
     from qms.history.changecontrol import controlled_folders
     from qms.history.revisions import load_history
 
-    return load_history(project.settings.root, controlled_folders(project.settings))
+    return judged_history(load_history(project.settings.root, controlled_folders(project.settings),
+                                       revision_scheme=project.settings.revision_scheme), project)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -129,7 +162,7 @@ def _history(project: Project):  # noqa: ANN202 - History, imported lazily: git 
 
 def run_gap(args: argparse.Namespace) -> int:
     project = _project(args)
-    analysis = gap.analyse(project)
+    analysis = gap.analyse(project, as_of=clock.today(args.as_of), history=_history(project))
     if analysis.problems:
         _warn(list(analysis.problems))
         if any(p.severity == "error" for p in analysis.problems) and analysis.assessment is None:
@@ -140,11 +173,64 @@ def run_gap(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         _emit(gap.to_csv(analysis), args.output)
     else:
-        _emit(reports.gap_markdown(project, analysis, as_of), args.output)
+        _emit(output.align_tables(reports.gap_markdown(project, analysis, as_of)), args.output)
     print(f"Coverage: {analysis.coverage:g} % of applicable clauses covered ("
           + ", ".join(f"{n} {s}" for s, n in analysis.counts.items()) + ").", file=sys.stderr)
     if args.fail_under is not None and analysis.coverage < args.fail_under:
         print(f"Coverage {analysis.coverage:g} % is below --fail-under {args.fail_under:g} %.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_due(args: argparse.Namespace) -> int:
+    from qms.analysis import due
+    from qms.render.reports.due import due_markdown
+
+    project = _project(args)
+    history = _history(project)
+    _warn(list(history.problems))
+    as_of = clock.today(args.as_of)
+    items = due.due_items(project, as_of, history)
+    if args.format == "json":
+        _emit(_json(due.digest_json(items, as_of, args.within)), args.output)
+    else:
+        _emit(due_markdown(project, items, as_of, args.within), args.output)
+    overdue = [i for i in items if i.status == "overdue"]
+    print(f"{len(overdue)} item{'s' if len(overdue) != 1 else ''} overdue on {as_of.isoformat()}.", file=sys.stderr)
+    return 1 if overdue and args.fail_on_overdue else 0
+
+
+def run_training_due(args: argparse.Namespace) -> int:
+    from qms.analysis import training
+    from qms.render.reports.due import training_markdown
+
+    project = _project(args)
+    as_of = clock.today(args.as_of)
+    if args.document and args.document not in project.documents:
+        raise QMSError(Problem(args.document, 0, f"unknown document id '{args.document}'", code="unknown-document"))
+    items = [b for b in training.training_due(project) if not args.document or b.document.id == args.document]
+    if args.format == "json":
+        _emit(_json({"as_of": as_of.isoformat(), "people": [b.as_json(as_of) for b in items]}), args.output)
+    else:
+        _emit(training_markdown(project, items, as_of), args.output)
+    print(f"{len(items)} briefing{'s' if len(items) != 1 else ''} to do.", file=sys.stderr)
+    return 0
+
+
+def run_readiness(args: argparse.Namespace) -> int:
+    from qms.analysis import readiness
+    from qms.render.reports.due import readiness_markdown
+
+    project = _project(args)
+    as_of = clock.today(args.as_of)
+    result = readiness.assess(project, as_of, _history(project))
+    if args.format == "json":
+        _emit(_json(result.as_json()), args.output)
+    else:
+        _emit(readiness_markdown(project, result), args.output)
+    print(f"Readiness: {result.overall_text} ({result.score:g} % of the checklist done)", file=sys.stderr)
+    if args.fail_under is not None and result.score < args.fail_under:
+        print(f"Readiness {result.score:g} % is below --fail-under {args.fail_under:g} %.", file=sys.stderr)
         return 1
     return 0
 
@@ -158,10 +244,10 @@ def run_review_due(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit(_json(reviews.schedule_json(items, as_of)), args.output)
     else:
-        _emit(reports.schedule_markdown(project, items, as_of), args.output)
+        _emit(output.align_tables(reports.schedule_markdown(project, items, as_of)), args.output)
     overdue = [i for i in items if i.status == "overdue"]
-    print(f"{len(overdue)} document review{'s' if len(overdue) != 1 else ''} overdue on {as_of.isoformat()}.",
-          file=sys.stderr)
+    print(f"{len(overdue)} document review{'s' if len(overdue) != 1 else ''} overdue on {as_of.isoformat()}. "
+          "Calibrations, corrective actions, training, audits and management reviews: qms due.", file=sys.stderr)
     return 1 if overdue and args.fail_on_overdue else 0
 
 
@@ -205,7 +291,7 @@ def run_tasks(args: argparse.Namespace) -> int:
     if args.format == "ics":
         _emit(reports.calendar_text(project, items, start).encode("utf-8"), args.output)
     else:
-        _emit(reports.tasks_markdown(project, items, None, args.role), args.output)
+        _emit(output.align_tables(reports.tasks_markdown(project, items, None, args.role)), args.output)
     return 0
 
 
@@ -218,7 +304,7 @@ def run_audit_checklist(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit(_json(checklist.as_json()), args.output)
     else:
-        _emit(reports.checklist_markdown(project, checklist), args.output)
+        _emit(output.align_tables(reports.checklist_markdown(project, checklist)), args.output)
     return 0
 
 
@@ -230,6 +316,6 @@ def run_review_pack(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit(_json(pack.as_json()), args.output)
     else:
-        _emit(reports.pack_markdown(project, pack), args.output)
+        _emit(output.align_tables(reports.pack_markdown(project, pack)), args.output)
     return 0
 

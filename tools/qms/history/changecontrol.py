@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from qms.config import Policy, Settings
+from qms.history import approvals
 from qms.history.revisions import (
     Change,
     History,
@@ -30,15 +31,21 @@ if TYPE_CHECKING:  # pragma: no cover
     pass
 
 NO_REVISION_BUMP = "no-revision-bump"
+REVISION_NOT_INCREASED = "revision-not-increased"
 NO_APPROVAL = "no-approval"
 UNSIGNED = "unsigned"
 DIRECT_CHANGE = "direct-change"
-FLAGS = (NO_REVISION_BUMP, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE)  # the options schema's policy.errors lists the same
+# the options schema's policy.errors lists the same (history-rewritten: see approvals.rewrite_problems)
+FLAGS = (NO_REVISION_BUMP, REVISION_NOT_INCREASED, NO_APPROVAL, UNSIGNED, DIRECT_CHANGE, *approvals.APPROVAL_FLAGS,
+         approvals.HISTORY_REWRITTEN)
 FLAG_TEXT = {
     NO_REVISION_BUMP: "content changed without a revision bump",
-    NO_APPROVAL: "no approval recorded (no Approved-by/Reviewed-by trailer, no reviewer merged it)",
+    REVISION_NOT_INCREASED: "revision label not after an earlier label of the document with other content",
+    NO_APPROVAL: "no approval that counts (nobody with authority, other than its authors, approved it by merging "
+                 "it, committing it or signing it)",
     UNSIGNED: "commit not signed",
     DIRECT_CHANGE: "changed directly on the branch, not through a pull request",
+    **approvals.FLAG_TEXT,
 }
 FORMATS = ("md", "json", "csv")
 STATUS_TEXT = {"A": "added", "M": "modified", "R": "moved", "D": "withdrawn"}
@@ -54,12 +61,15 @@ def flags_for(change: Change) -> tuple[str, ...]:
     flags = []
     if change.status in ("M", "R") and change.content_changed and not change.revision_bumped:
         flags.append(NO_REVISION_BUMP)
-    if not change.approved_by:
+    if change.revision_not_increased:
+        flags.append(REVISION_NOT_INCREASED)
+    if not change.approved_by or NO_APPROVAL in change.approval_flags:
         flags.append(NO_APPROVAL)
     if not change.signed:
         flags.append(UNSIGNED)
     if not change.via_pr:
         flags.append(DIRECT_CHANGE)
+    flags.extend(f for f in change.approval_flags if f != NO_APPROVAL)
     return tuple(flags)
 
 
@@ -73,10 +83,11 @@ def judge(changes: Iterable[Change], policy: Policy) -> list[Problem]:
     return [p for change in changes for p in _judge_one(change, policy, change.path)]
 
 
-def judge_history(history: History, policy: Policy) -> list[Problem]:
-    """`judge` over every change to a controlled document, each reported at the document's current path."""
+def judge_history(history: History, policy: Policy, proposed: frozenset[str] = frozenset()) -> list[Problem]:
+    """`judge` over every change to a controlled document, each reported at the document's current path; the
+    changes of `proposed` commits (a pull request's, judged as one net change) are left out."""
     ids = {path: latest_id(chain) for path, chain in history.changes.items()}
-    return [p for key, change in _keyed(history) if change.doc_id or ids[key]
+    return [p for key, change in _keyed(history) if (change.doc_id or ids[key]) and change.commit not in proposed
             for p in _judge_one(change, policy, key)]
 
 
@@ -92,6 +103,14 @@ def _judge_one(change: Change, policy: Policy, path: str) -> list[Problem]:
             text = f"commit signature does not count ({change.signature_text}; git %G? {change.signature})"
         if flag == NO_REVISION_BUMP:
             text += f" (revision stays {change.revision})"
+        if flag == REVISION_NOT_INCREASED:
+            text += (f" (revision {change.previous_revision} → {change.revision}: give it a label after every "
+                     "earlier one, in a new change)")
+        if flag == NO_APPROVAL and change.approved_by:
+            text = f"{len(change.approved_by)} approval counts, this kind of document needs 2 (policy.two_approvals)"
+        detail = approvals.flag_detail(change, flag)
+        if detail:
+            text += f" ({detail})"
         where = f"{change.short} on {change.date}, '{change.summary}'"
         problems.append(Problem(path, 0, f"{flag}: {text} in {where}", "error" if flag in policy.errors else "warning",
                                 code=flag))
@@ -157,11 +176,17 @@ class AuditRow:
     via_pr: bool
     flags: tuple[str, ...]
     url: str | None = None
+    record_type: str | None = None  # a change to a record (doc_id holds the record id): see qms.history.recordchanges
+    fields: tuple[str, ...] = ()  # 'result: pass → fail', values of non-public fields hidden
+    reasons: tuple[str, ...] = ()  # why each flag
+    datetime: str = ""  # ISO 8601 commit date on the first-parent line: orders document and record rows together
+    signatures: tuple[str, ...] = ()  # 'approved: Helen Carter (P-002, quality-manager), 2026-11-26, verified'
     not_judged: tuple[str, ...] = ()  # the flags the policy does not judge (ignored, or before judge_from)
 
 
 AUDIT_COLUMNS = ("date", "commit", "doc_id", "path", "revision", "previous_revision", "status", "author",
-                 "approved_by", "summary", "pr", "signature", "via_pr", "flags", "not_judged", "url")
+                 "approved_by", "summary", "pr", "signature", "via_pr", "flags", "not_judged", "url", "record_type",
+                 "fields", "signatures")
 
 
 def not_judged(change: Change, policy: Policy | None) -> tuple[str, ...]:
@@ -187,6 +212,8 @@ def audit_trail(history: History, since: dt.date | None = None, until: dt.date |
             previous_revision=change.previous_revision, status=change.status, author=change.author,
             approved_by=change.approved_by, summary=change.summary, pr=change.pr, signature=change.signature,
             via_pr=change.via_pr, flags=flags_for(change), url=history.commit_url(change.commit),
+            datetime=change.datetime.isoformat(),
+            signatures=tuple(_cell(e) for e in history_entry(change)["signatures"]),
             not_judged=not_judged(change, policy)))
     return rows
 
@@ -201,12 +228,23 @@ def history_entry(change: Change, history: History | None = None) -> dict:
         "status": change.status, "pr": change.pr, "via_pr": change.via_pr, "signature": change.signature,
         "signed": change.signed, "content_changed": change.content_changed,
         "revision_bumped": change.revision_bumped, "flags": list(flags_for(change)),
+        "signatures": [{"meaning": s.meaning, "name": s.name, "person": s.person, "role": s.role, "date": s.date,
+                        "counts": s.counts, "status": s.status_text, "evidence": s.how}
+                       for s in approvals.signatures_of(change)],
         "url": history.commit_url(change.commit) if history else None,
     }
 
 
 HISTORY_COLUMNS = ("date", "commit", "revision", "previous_revision", "author", "approved_by", "summary",
-                   "path", "old_path", "status", "pr", "signature", "flags", "url")
+                   "path", "old_path", "status", "pr", "signature", "flags", "url", "signatures")
+
+
+def _cell(value: object) -> str:
+    """A list item of a CSV cell: a signature as 'meaning: name (person, role), date, status'."""
+    if isinstance(value, dict):
+        who = ", ".join(filter(None, (value.get("person"), value.get("role"))))
+        return f"{value['meaning']}: {value['name']}{f' ({who})' if who else ''}, {value['date']}, {value['status']}"
+    return str(value)
 
 
 def format_history(changes: Sequence[Change], fmt: str, history: History | None = None) -> str:
@@ -230,6 +268,7 @@ def csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
     writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "; ".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in row.items()})
+        writer.writerow({k: "; ".join(map(_cell, v)) if isinstance(v, list) else ("" if v is None else v)
+                         for k, v in row.items() if k in columns})
     return out.getvalue()
 

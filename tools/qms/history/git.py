@@ -25,6 +25,10 @@ from qms.problems import Problem, QMSError
 
 GIT_MISSING = "git is not installed or not on PATH: install git to read the revision history"
 # What gpg (and gpgsm) read in their home folder to judge a signature: keyrings, trust, configuration.
+# The environment of every git process: no optional locks (a build never blocks a commit), and no replace
+# objects: `git replace` would let anybody with write access to refs/replace/ give an old commit another
+# author, message or approver without changing HEAD, so the history is read from the objects as they are.
+GIT_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_NO_REPLACE_OBJECTS": "1"}
 GNUPG_FILES = ("pubring.kbx", "pubring.gpg", "public-keys.d/pubring.db", "trustdb.gpg", "trustlist.txt",
                "gpg.conf", "gpgsm.conf", "common.conf")
 
@@ -45,7 +49,7 @@ class GitRepo:
         command = [git.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", "-c", "i18n.logOutputEncoding=UTF-8", *args]
         try:
             return self.repo.git.execute(command, stdout_as_string=False, strip_newline_in_stdout=False,
-                                         env={"GIT_OPTIONAL_LOCKS": "0"})
+                                         env=dict(GIT_ENV))
         except git.GitCommandError as exc:
             raise QMSError(Problem(self.root.as_posix(), 0, f"git {args[0]} failed: {_stderr(exc)}",
                                    code="git-failed")) from None
@@ -62,7 +66,7 @@ class GitRepo:
         errors = tempfile.TemporaryFile()
         try:
             proc = subprocess.Popen(command, cwd=self.toplevel, stdout=subprocess.PIPE, stderr=errors,
-                                    stdin=subprocess.DEVNULL, env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+                                    stdin=subprocess.DEVNULL, env={**os.environ, **GIT_ENV})
         except FileNotFoundError:
             errors.close()
             raise QMSError(Problem(self.root.as_posix(), 0, GIT_MISSING, code="git-missing")) from None
@@ -138,7 +142,7 @@ class GitRepo:
         request = "".join(f"{line}\n" for line in lines).encode("utf-8", "surrogateescape")
         try:
             proc = subprocess.run(command, cwd=self.toplevel, input=request, capture_output=True, check=False,
-                                  env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+                                  env={**os.environ, **GIT_ENV})
         except FileNotFoundError:
             raise QMSError(Problem(self.root.as_posix(), 0, GIT_MISSING, code="git-missing")) from None
         if proc.returncode != 0:
@@ -154,13 +158,15 @@ class GitRepo:
         return dict(zip(refs, _parse_batch(out, len(refs))))
 
     def signatures(self, commits: Sequence[str]) -> dict[str, str]:
-        """The %G? letter of each commit, checked with one `git log --no-walk --stdin` (gpg or ssh-keygen
-        runs once per signed commit: the costly part of a cold history)."""
+        """The verdict on each commit's signature: its %G? letter, then the fingerprints of the signing key
+        and of its primary key (%GF %GP) when git names them, checked with one `git log --no-walk --stdin`
+        (gpg or ssh-keygen runs once per signed commit: the costly part of a cold history)."""
         if not commits:
             return {}
-        out = self.run_with_input(["log", "--no-walk=unsorted", "--stdin", "--no-show-signature", "--format=%H %G?"],
-                                  commits)
-        return dict(line.split(" ", 1) for line in out.decode("ascii", "replace").splitlines() if " " in line)
+        out = self.run_with_input(["log", "--no-walk=unsorted", "--stdin", "--no-show-signature",
+                                   "--format=%H %G? %GF %GP"], commits)
+        return {sha: verdict.strip() for line in out.decode("ascii", "replace").splitlines() if " " in line
+                for sha, verdict in [line.split(" ", 1)]}
 
     def keyring_fingerprint(self) -> str:
         """A digest of everything that decides git's verdict on a signature here, so a verdict is reused

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from qms.history.changecontrol import controlled_folders, csv_text
 from qms.history.git import GitRepo, open_repo
-from qms.history.revisions import FileChange, blob_info, parse_raw
+from qms.history.revisions import FileChange, blob_info, goes_forward, parse_raw
 from qms.jsondata import jsondata
 from qms.model import yamlio
 from qms.problems import Problem, QMSError
@@ -36,6 +36,7 @@ class DocChange:
     clauses: tuple[str, ...]  # of the old and the new version
     records: tuple[str, ...]
     line: int = 1  # of the revision key in the working copy
+    revision_not_increased: bool = False  # a new label that is not after the base's (see revisions.goes_forward)
 
     JSON_EXTRA = ("needs_bump",)  # see qms.jsondata
 
@@ -75,8 +76,7 @@ def resolve_base(repo: GitRepo, base_rev: str) -> str:
     return out.decode().strip()
 
 
-def changes_since(root: Path, base_rev: str, project: "Project") -> list[DocChange]:
-    """Controlled documents that differ between `base_rev` and the working tree (committed or not)."""
+def _repo_for(root: Path, base_rev: str) -> GitRepo:
     repo = open_repo(root)
     if repo is None:
         raise QMSError(Problem(root.as_posix(), 0, f"--base {base_rev}: not a git repository, so there is nothing "
@@ -84,7 +84,37 @@ def changes_since(root: Path, base_rev: str, project: "Project") -> list[DocChan
     if repo.head() is None:
         raise QMSError(Problem(root.as_posix(), 0, f"--base {base_rev}: the repository has no commits yet",
                                code="no-commits"))
-    base = resolve_base(repo, base_rev)
+    return repo
+
+
+def merge_base(repo: GitRepo, base_rev: str) -> str:
+    """Where the branch left `base_rev` (the target): the commit a pull request's net change is measured from."""
+    target = resolve_base(repo, base_rev)
+    out = repo.try_run("merge-base", target, "HEAD")
+    if not out:
+        raise QMSError(Problem(repo.root.as_posix(), 0, f"--base {base_rev}: this branch shares no history with "
+                                                        f"{base_rev}, so there is no change to judge: fetch the full "
+                                                        "history, or name the branch it was started from",
+                               code="no-merge-base"))
+    return out.decode().split()[0]
+
+
+def proposed_commits(root: Path, base_rev: str) -> frozenset[str]:
+    """The commits the branch proposes: reachable from HEAD and not from `base_rev` (one `git rev-list`).
+
+    Their changes are judged together, as the net change from the merge base (see `changes_since`), not
+    one by one: a revision raised in a later commit of the branch covers a text changed in an earlier one.
+    """
+    repo = _repo_for(root, base_rev)
+    target = resolve_base(repo, base_rev)
+    return frozenset(repo.run("rev-list", "HEAD", f"^{target}", "--").decode().split())
+
+
+def changes_since(root: Path, base_rev: str, project: "Project") -> list[DocChange]:
+    """Controlled documents that differ between the merge base of `base_rev` and HEAD, and the working tree
+    (committed or not): the net change of the branch, whatever the target did since."""
+    repo = _repo_for(root, base_rev)
+    base = merge_base(repo, base_rev)
     folders = controlled_folders(project.settings)
     pathspecs = repo.pathspecs(folders)
     entries = parse_raw(repo.run("diff", "-M", "--raw", "-z", "--no-abbrev", "--no-ext-diff", base, "--", *pathspecs))
@@ -167,7 +197,9 @@ def _doc_changes(moves: list[_Move], project: "Project") -> list[DocChange]:
             revision_bumped=new_rev is not None and new_rev != old_rev,
             clauses=union(old_meta.get("clauses"), doc.clauses if doc else new_meta.get("clauses")),
             records=union(old_meta.get("records"), doc.records if doc else new_meta.get("records")),
-            line=doc.line_of("revision") if doc else 1))
+            line=doc.line_of("revision") if doc else 1,
+            revision_not_increased=m.status in ("M", "R") and content_changed and new_rev != old_rev
+            and not goes_forward(new_rev, old_rev, project.settings.revision_scheme)))
     return sorted(result, key=lambda c: (c.doc_id, c.path))
 
 
@@ -192,6 +224,12 @@ def base_problems(project: "Project", base_rev: str) -> list[Problem]:
                                     f"{change.doc_id}: the content changed since {base_rev} but the revision is "
                                     f"still {change.old_revision}: raise the revision in the front matter",
                                     code="no-revision-bump"))
+        elif change.revision_not_increased:
+            problems.append(Problem(change.path, change.line,
+                                    f"{change.doc_id}: revision {change.new_revision} is not after revision "
+                                    f"{change.old_revision} of {base_rev}, and the content changed: give it a label "
+                                    f"after {change.old_revision} ({project.settings.revision_scheme} scheme)",
+                                    code="revision-not-increased"))
     return problems
 
 

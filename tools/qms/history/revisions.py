@@ -18,15 +18,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import logging
 import operator
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Callable, Iterable, Iterator, Sequence
 
 from qms.cache import Cache
+from qms.history import evidence
 from qms.history.git import GitRepo, open_repo
 from qms.model import yamlio
 from qms.problems import Problem, QMSError
@@ -39,6 +42,10 @@ OBJECTS_CACHE = "objects"  # what the history needs from each git object (immuta
 
 APPROVAL_TRAILERS = ("approved-by", "reviewed-by")
 CO_AUTHOR_TRAILER = "co-authored-by"
+# Trailer keys that are never the title of a change (see _first_body_line).
+KNOWN_TRAILERS = frozenset((*APPROVAL_TRAILERS, CO_AUTHOR_TRAILER, "signed-off-by", "released-by", "acked-by",
+                            "tested-by", "reported-by", "suggested-by", "helped-by", "cc", "fixes", "closes",
+                            "change-id", "changelog"))
 # Front-matter keys a revision need not be raised for: the label itself, and a review date that
 # records the document was confirmed unchanged.
 REVISION_NEUTRAL_KEYS = ("revision", "last_review")
@@ -66,15 +73,14 @@ UNSHALLOW_HINT = ("this is a shallow clone, so its history is truncated and the 
 
 
 _MARK = "\x1eQMS"
-_LOG_FIELDS = ("%H", "%P", "%an", "%cI", "%(trailers:only,unfold,separator=%x1f)", "%s", "%b")
-_SIDE_FIELDS = ("%H", "%P", "%an", "%(trailers:only,unfold,separator=%x1f)")
+_LOG_FIELDS = ("%H", "%P", "%an", "%ae", "%cn <%ce>", "%cI", "%(trailers:only,unfold,separator=%x1f)", "%s", "%b")
+_SIDE_FIELDS = ("%H", "%P", "%an", "%ae", "%cn <%ce>", "%(trailers:only,unfold,separator=%x1f)")
 _GITHUB_MERGE = re.compile(r"^Merge pull request #(\d+) from ")
 _GITLAB_MR = re.compile(r"^See merge request \S*?!(\d+)\s*$", re.M)
 _SQUASHED_PR = re.compile(r"\(#(\d+)\)\s*$")
 _TRAILER_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*:\s")
 _NAME_EMAIL = re.compile(r"^\s*(.*?)\s*<[^>]*>\s*$")
 _KEY_LINE = re.compile(r"^(id|revision)[ \t]*:[ \t]*(.*)$", re.M)
-_NEUTRAL_LINE = re.compile(r"^(?:%s)[ \t]*:.*(?:\n|$)" % "|".join(REVISION_NEUTRAL_KEYS), re.M)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -107,6 +113,16 @@ class Change:
     blob: str | None = None  # blob id of the new version
     previous_blob: str | None = None
     signature_kind: str = ""  # 'openpgp', 'x509' or 'ssh' for a signed commit, see signature_kind
+    content_key: str = ""  # digest of the new version as published (see content_key); '' when deleted
+    # The label is not after an earlier label of the document whose content differs (see revision_order), or
+    # does not fit the revision scheme: set by load_history, from the scheme it is given.
+    revision_not_increased: bool = False
+    acts: tuple[tuple[str, str, str], ...] = ()  # who did what, as git records it (see qms.history.evidence)
+    signing_key: str = ""  # fingerprints of the key of a good signature (%GF %GP), see judge_signatures
+    # Filled by qms.history.approvals once identities are resolved to people: the signature block
+    # (each a qms.history.approvals.Signature as a plain tuple) and the flags the approval rules raise.
+    signatures: tuple[tuple, ...] = ()
+    approval_flags: tuple[str, ...] = ()
 
     @property
     def author(self) -> str:
@@ -148,6 +164,8 @@ class _Commit:
     sha: str
     parents: tuple[str, ...]
     author: str
+    author_email: str
+    committer: str  # 'Name <email>'
     committed: str  # ISO 8601 committer date
     trailers: tuple[tuple[str, str], ...]
     subject: str
@@ -160,6 +178,8 @@ class _SideCommit:
     sha: str
     parents: tuple[str, ...]
     author: str
+    author_email: str
+    committer: str  # 'Name <email>'
     trailers: tuple[tuple[str, str], ...]
 
 
@@ -205,14 +225,14 @@ def parse_log(out: bytes) -> list[_Commit]:
         if tokens[i].lstrip("\n") != _MARK:
             i += 1
             continue
-        sha, parents, author, committed, trailers, subject, body = tokens[i + 1:i + 1 + nfields]
+        sha, parents, author, email, committer, committed, trailers, subject, body = tokens[i + 1:i + 1 + nfields]
         i += 1 + nfields
         entries: list[FileChange] = []
         while i < n and tokens[i].lstrip("\n") != _MARK:
             entry, i = _read_entry(tokens, i)
             if entry is not None:
                 entries.append(entry)
-        commits.append(_Commit(sha, tuple(parents.split()), author, committed,
+        commits.append(_Commit(sha, tuple(parents.split()), author, email, committer, committed,
                                parse_trailers(trailers), subject, body, tuple(entries)))
     return commits
 
@@ -295,9 +315,9 @@ def side_commits(repo: GitRepo, commits: Sequence[_Commit], head: str,
     tokens = out.decode("utf-8", "replace").split("\0")
     known: dict[str, _SideCommit] = {}
     for i, token in enumerate(tokens):
-        if token.lstrip("\n") == _MARK and i + 4 < len(tokens):
-            sha, parents, author, trailers = tokens[i + 1:i + 5]
-            known[sha] = _SideCommit(sha, tuple(parents.split()), author, parse_trailers(trailers))
+        if token.lstrip("\n") == _MARK and i + len(_SIDE_FIELDS) < len(tokens):
+            sha, parents, author, email, committer, trailers = tokens[i + 1:i + 1 + len(_SIDE_FIELDS)]
+            known[sha] = _SideCommit(sha, tuple(parents.split()), author, email, committer, parse_trailers(trailers))
     # the first-parent line from HEAD, oldest first
     line: list[str] = []
     sha: str | None = head
@@ -338,9 +358,24 @@ def blob_info(data: bytes | None) -> _BlobInfo:
     if fm.yaml_text is None:
         return _BlobInfo(None, None, hashlib.blake2b(data, digest_size=16).hexdigest())
     revision, doc_id = front_matter_keys(fm.yaml_text)
-    neutral = _NEUTRAL_LINE.sub("", fm.yaml_text)
-    key = hashlib.blake2b((neutral + "\0" + fm.body).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
-    return _BlobInfo(revision, doc_id, key)
+    return _BlobInfo(revision, doc_id, content_key(fm.yaml_text, fm.body))
+
+
+def content_key(yaml_text: str, body: str) -> str:
+    """Digest of a document as published: its front matter as data without the revision-neutral keys, and its
+    body. A key is dropped, not a line: in a flow-style front matter (`{id: QP-01, revision: 2, title: ...}`) a
+    field changed on the line that holds the revision still changes the key. A front matter YAML cannot read
+    counts as written."""
+    try:
+        meta = yamlio.load(yaml_text)
+    except yamlio.YAMLSyntaxProblem:
+        meta = None
+    if isinstance(meta, dict):
+        data = {str(k): v for k, v in meta.items() if str(k) not in REVISION_NEUTRAL_KEYS}
+        head = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    else:
+        head = "\x01" + yaml_text
+    return hashlib.blake2b((head + "\0" + body).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
 def front_matter_keys(yaml_text: str) -> tuple[str | None, str | None]:
@@ -355,6 +390,8 @@ def front_matter_keys(yaml_text: str) -> tuple[str | None, str | None]:
         if value is _NOT_SIMPLE:
             return _front_matter_keys_yaml(yaml_text)
         values[match.group(1)] = value  # type: ignore[assignment]
+    if any(key not in values and key in yaml_text for key in ("revision", "id")):
+        return _front_matter_keys_yaml(yaml_text)  # e.g. a flow-style front matter: {id: QP-01, revision: 2}
     return values.get("revision"), values.get("id")
 
 
@@ -401,6 +438,7 @@ class _CommitFacts:
     approved_by: tuple[str, ...]
     via_pr: bool
     pr: str | None
+    acts: tuple[tuple[str, str, str], ...] = ()
 
 
 def commit_facts(commit: _Commit, brought: Sequence[_SideCommit]) -> _CommitFacts:
@@ -428,20 +466,35 @@ def commit_facts(commit: _Commit, brought: Sequence[_SideCommit]) -> _CommitFact
     else:
         authors = _unique([commit.author, *co_authors])
         summary = commit.subject
-    return _CommitFacts(summary.strip() or "(no message)", authors, _unique(approvers), is_merge or pr is not None, pr)
+    # Through a pull request is a fact of the history's shape: a merge whose side branch brought the work. A
+    # subject such as "... (#77)" is only a claim; qms.history.approvals verifies a squash's reference.
+    via_pr = is_merge and bool(brought)
+    return _CommitFacts(summary.strip() or "(no message)", authors, _unique(approvers), via_pr, pr,
+                        evidence.acts_of(commit, brought))
 
 
 def _first_body_line(commit: _Commit) -> str:
-    """The title a merge of a pull request carries on its first body line (GitHub and GitLab)."""
-    trailer_lines = {f"{k}:" for k, _ in commit.trailers}
+    """The title a merge of a pull request carries on its first body line (GitHub and GitLab).
+
+    The line is the title even when git reads it as a trailer: a title such as "QP-02: NCR raised within the
+    shift" alone in the body is a `Key: value` line. Only a line with a key git's own tools and the hosting
+    services write (Co-authored-by, Signed-off-by, Approved-by, ...) is not a title.
+    """
     for line in commit.body.splitlines():
         line = line.strip()
-        if not line or line.startswith("See merge request "):
+        if not line or _GITLAB_MR.match(line):
             continue
-        if _TRAILER_LINE.match(line) and line.split(":", 1)[0].lower() + ":" in trailer_lines:
+        if _TRAILER_LINE.match(line) and line.split(":", 1)[0].lower() in KNOWN_TRAILERS:
             continue
         return line
     return ""
+
+
+def titled(summary: str, pr: str | None) -> str:
+    """A change's title with its pull request, ' (#12)', unless the title already ends with it (a squash merge)."""
+    if not pr or re.search(r"\(%s\)\s*$" % re.escape(pr), summary):
+        return summary
+    return f"{summary} ({pr})"
 
 
 def build_changes(commits: Sequence[_Commit], brought: dict[str, list[_SideCommit]], blobs: dict[str, _BlobInfo],
@@ -521,8 +574,71 @@ def _change(commit: _Commit, facts: _CommitFacts, when: dt.datetime, entry: File
         revision=None if status == "D" else new.revision, previous_revision=previous,
         doc_id=old.doc_id if status == "D" else new.doc_id,
         content_changed=content_changed, revision_bumped=bumped, pr=facts.pr,
-        blob=entry.new_blob, previous_blob=entry.old_blob,
+        blob=entry.new_blob, previous_blob=entry.old_blob, content_key="" if status == "D" else new.content_key,
+        acts=facts.acts,
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Revision labels only go forward
+
+# How a project numbers its revisions (the plugin's revision_scheme option): 'auto' orders numbers (1, 2, 2.1)
+# among themselves and letters (A … Z, AA) among themselves, and a label of the other kind cannot follow.
+REVISION_SCHEMES = MappingProxyType({
+    "auto": "numbers (1, 2, 2.1) or capital letters (A, B, … Z, AA), one kind per document",
+    "integer": "whole numbers: 1, 2, 3",
+    "letter": "capital letters: A, B, … Z, AA",
+    "major.minor": "numbers with a minor part: 1, 1.1, 2.0 (2 is 2.0)",
+})
+_NUMBER = re.compile(r"^[0-9]+$")
+_DOTTED = re.compile(r"^[0-9]+(?:\.[0-9]+)*$")
+_LETTERS = re.compile(r"^[A-Z]+$")
+
+
+def revision_order(label: str | None, scheme: str = "auto") -> tuple | None:
+    """A sort key of a revision label under `scheme` (keys of the same first item compare); None when the label
+    does not fit the scheme."""
+    if label is None:
+        return None
+    label = label.strip()
+    if scheme in ("integer", "major.minor", "auto") and (_NUMBER if scheme == "integer" else _DOTTED).match(label):
+        parts = [int(p) for p in label.split(".")]
+        while len(parts) > 1 and parts[-1] == 0:
+            parts.pop()  # 2.0 is 2
+        return ("number", tuple(parts))
+    if scheme in ("letter", "auto") and _LETTERS.match(label):
+        return ("letter", (len(label), label))  # Z before AA
+    return None
+
+
+def goes_forward(label: str | None, earlier: str | None, scheme: str = "auto") -> bool:
+    """True when `label` comes after `earlier` under the scheme (a label that does not fit it never does)."""
+    new, old = revision_order(label, scheme), revision_order(earlier, scheme)
+    if new is None:
+        return False
+    if old is None:
+        return earlier is None or label != earlier  # an earlier label the scheme cannot order: any other one
+    return new[0] == old[0] and new[1] > old[1]
+
+
+def mark_revision_order(changes: dict[str, tuple[Change, ...]], scheme: str = "auto") -> dict[str, tuple[Change, ...]]:
+    """The changes, with `revision_not_increased` set on each that gives the document a new label that is not
+    after every earlier label of a version with other content (two texts must never carry the same label, and
+    labels never go back)."""
+    out = {}
+    for path, chain in changes.items():
+        earlier: list[tuple[str, str]] = []  # (label, content key), oldest first
+        marked = []
+        for change in reversed(chain):
+            flag = False
+            if change.status != "D" and change.revision is not None:
+                if change.revision_bumped:
+                    flag = any(key != change.content_key and not goes_forward(change.revision, label, scheme)
+                               for label, key in earlier)
+                earlier.append((change.revision, change.content_key))
+            marked.append(dataclasses.replace(change, revision_not_increased=True) if flag else change)
+        out[path] = tuple(reversed(marked)) if any(c.revision_not_increased for c in marked) else chain
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -643,8 +759,9 @@ class _Read:
 _MEMORY: dict[tuple, tuple[_Read, str, dict[str, tuple[Change, ...]]]] = {}
 
 
-def load_history(root: Path, folders: Sequence[str], use_cache: bool = True) -> History:
-    """The history of the files under `folders` (relative to the project `root`), read from git.
+def load_history(root: Path, folders: Sequence[str], use_cache: bool = True, revision_scheme: str = "auto") -> History:
+    """The history of the files under `folders` (relative to the project `root`), read from git; each change
+    whose label does not go forward under `revision_scheme` is marked (see mark_revision_order).
 
     A folder that is not a git work tree, or a repository without commits, gives an empty history
     with a warning (every document counts as uncommitted). A shallow clone raises QMSError: its
@@ -700,8 +817,8 @@ def load_history(root: Path, folders: Sequence[str], use_cache: bool = True) -> 
         if use_cache:
             _MEMORY.clear()
             _MEMORY[(slot, head)] = (read, fingerprint, changes)
-        return History(root, folders, head, read.remote, changes, read.order, dirty=meanwhile["dirty"].result(),
-                       git_prefix=repo.prefix)
+        return History(root, folders, head, read.remote, mark_revision_order(changes, revision_scheme), read.order,
+                       dirty=meanwhile["dirty"].result(), git_prefix=repo.prefix)
 
 
 def judge_signatures(repo: GitRepo, commits: Sequence[str], fingerprint: str,
@@ -728,15 +845,18 @@ def judge_signatures(repo: GitRepo, commits: Sequence[str], fingerprint: str,
     for sha in commits:
         if sha in verdicts:
             continue
-        letter = (found.get(sha) or "N").strip()[:1] or "N"
-        verdicts[sha] = letter if letter in SIGNATURE_LETTERS else "B"
+        verdict = (found.get(sha) or "N").strip() or "N"
+        letter, _, keys = verdict.partition(" ")
+        verdicts[sha] = (letter + (" " + " ".join(keys.split()) if keys.split() else "")) \
+            if letter in SIGNATURE_LETTERS else "B"
         cache.put(SIGNATURES_CACHE, sha, after, verdicts[sha])
     return verdicts, after
 
 
 def _letter(value: object) -> str:
-    if not isinstance(value, str) or value not in SIGNATURE_LETTERS:
-        raise ValueError(f"{value!r} is not a %G? letter")
+    """A cached verdict: the %G? letter, then the fingerprints git named for the key (if any)."""
+    if not isinstance(value, str) or value[:1] not in SIGNATURE_LETTERS or (len(value) > 1 and value[1] != " "):
+        raise ValueError(f"{value!r} is not a %G? verdict")
     return value
 
 
@@ -747,8 +867,11 @@ def _with_verdicts(changes: dict[str, tuple[Change, ...]], verdicts: dict[str, s
         return changes
 
     def judged(c: Change) -> Change:
-        letter, kind = verdicts.get(c.commit, "N"), kinds.get(c.commit, "")
-        return dataclasses.replace(c, signature=letter, signature_kind=kind, signed=counts_as_signed(letter, kind))
+        verdict, kind = verdicts.get(c.commit, "N"), kinds.get(c.commit, "")
+        letter, keys = verdict[:1], verdict[2:]
+        good = counts_as_signed(letter, kind)
+        return dataclasses.replace(c, signature=letter, signature_kind=kind, signed=good,
+                                   signing_key=keys if good else "")
 
     return {path: tuple(judged(c) if c.commit in verdicts else c for c in chain) for path, chain in changes.items()}
 
@@ -795,7 +918,8 @@ def _compute(repo: GitRepo, folders: tuple[str, ...], head: str, cache: Cache, p
     for sha, sides in side.result().items():
         brought[sha] = sides
         cache.put(OBJECTS_CACHE, f"brought:{sha}", "",
-                  ["brought", [[s.sha, list(s.parents), s.author, [list(t) for t in s.trailers]] for s in sides]])
+                  ["brought", [[s.sha, list(s.parents), s.author, s.author_email, s.committer,
+                                [list(t) for t in s.trailers]] for s in sides]])
     for commit in commits[builder.added:]:
         builder.add(commit)
     return _Read(builder.result(), tuple(c.sha for c in commits), remote.result(), signed)
@@ -804,10 +928,12 @@ def _compute(repo: GitRepo, folders: tuple[str, ...], head: str, cache: Cache, p
 def _brought_from_json(value: list) -> list[_SideCommit]:
     """The cached side commits of a merge; ValueError when the entry has another shape."""
     out = []
-    for sha, parents, author, trailers in value:
-        if not (isinstance(sha, str) and isinstance(author, str) and all(isinstance(p, str) for p in parents)):
+    for sha, parents, author, email, committer, trailers in value:
+        if not (all(isinstance(v, str) for v in (sha, author, email, committer))
+                and all(isinstance(p, str) for p in parents)):
             raise ValueError("a side commit of another shape")
-        out.append(_SideCommit(sha, tuple(parents), author, tuple((str(k), str(v)) for k, v in trailers)))
+        out.append(_SideCommit(sha, tuple(parents), author, email, committer,
+                               tuple((str(k), str(v)) for k, v in trailers)))
     return out
 
 
@@ -897,7 +1023,8 @@ def _read_from_json(data: dict) -> _Read:
     return _Read(changes, tuple(order), remote, dict(signed))
 
 
-_TEXT_FIELDS = ("commit", "short", "date", "summary", "signature", "path", "status", "signature_kind")
+_TEXT_FIELDS = ("commit", "short", "date", "summary", "signature", "path", "status", "signature_kind", "content_key",
+                "signing_key")
 
 
 def _change_from_row(row: list) -> Change:
@@ -907,6 +1034,9 @@ def _change_from_row(row: list) -> Change:
     values["datetime"] = dt.datetime.fromisoformat(values["datetime"])
     values["authors"] = tuple(str(a) for a in values["authors"])
     values["approved_by"] = tuple(str(a) for a in values["approved_by"])
+    values["acts"] = evidence.acts_from_json(values["acts"])
+    values["signatures"] = tuple(tuple(s) for s in values["signatures"])
+    values["approval_flags"] = tuple(str(f) for f in values["approval_flags"])
     if not all(isinstance(values[f], str) for f in _TEXT_FIELDS) or values["status"] not in "AMRD":
         raise ValueError("a change with fields of another type")
     return Change(**values)

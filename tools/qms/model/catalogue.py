@@ -70,6 +70,66 @@ class RequiredInformation:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A rule that can lower a clause's status: its name (a check of qms.analysis.verdicts) and its settings."""
+
+    name: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    def get(self, key: str, default: object = None) -> object:
+        return dict(self.params).get(key, default)
+
+
+@dataclass(frozen=True)
+class EvidenceRule:
+    """What makes records count as one required item of documented information (keyed by the item as cited).
+
+    `types`: the record types that hold it (default: every type whose x-qms clauses list the clause);
+    `exclude_types`: types that never count (the HR register is not evidence of competence);
+    `stage_field`/`stages`: each stage must be on file in at least one record (design review, verification,
+    validation); `complete_when`/`complete_fields`: a record matching `complete_when` (field: values) must
+    have every field of `complete_fields` filled and true-ish (a closed corrective action with its
+    effectiveness verified and its result); `why` says in our words why the rule exists.
+    """
+
+    item: str
+    types: tuple[str, ...] = ()
+    exclude_types: tuple[str, ...] = ()
+    stage_field: str | None = None
+    stages: tuple[str, ...] = ()
+    complete_when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    complete_fields: tuple[str, ...] = ()
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What makes a clause covered, as data beside the standard's clauses (the `rules:` mapping of a catalogue).
+
+    `not_applicable`: clause ids (with everything below them) the scope may declare not applicable;
+    `everywhere`: checks run for every clause; `checks`: clause id -> checks run for that clause;
+    `evidence`: required item (as cited) -> EvidenceRule; `notes`: clause id -> our note (an amendment);
+    `review_inputs`/`review_outputs`: list item of the management-review clauses -> the review record's topics
+    (inputs) or decision kinds (outputs) that answer it.
+    """
+
+    not_applicable: tuple[str, ...] = ()
+    everywhere: tuple[Check, ...] = ()
+    checks: dict[str, tuple[Check, ...]] = field(default_factory=dict)
+    evidence: dict[str, EvidenceRule] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    review_inputs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    review_outputs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    scope_clause: str | None = None  # the clause whose document states the scope and may declare exclusions
+
+    def may_be_not_applicable(self, clause_id: str) -> bool:
+        return any(clause_id == c or clause_id.startswith(c + ".") for c in self.not_applicable)
+
+    def checks_for(self, clause_id: str) -> tuple[Check, ...]:
+        return (*self.everywhere, *self.checks.get(clause_id, ()))
+
+
+@dataclass(frozen=True)
 class Standard:
     """A standard such as ISO 9001:2015: its clauses in order and its documented information."""
 
@@ -82,6 +142,8 @@ class Standard:
     clauses: tuple[Clause, ...]
     documented_information: tuple[RequiredInformation, ...]
     requirements_from: str = "1"
+    rules: Rules = field(default_factory=Rules)
+    amendments: tuple[str, ...] = ()
     by_id: dict[str, Clause] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -100,6 +162,10 @@ class Standard:
         """Clauses that hold requirements for an organization (e.g. 4 to 10 in ISO 9001)."""
         start = int(self.requirements_from)
         return [c for c in self.clauses if c.top.isdigit() and int(c.top) >= start]
+
+    def ref(self, clause_id: str) -> str:
+        """The clause keyed by this standard, e.g. 'iso9001-2015:8.5.1'."""
+        return f"{self.id}:{normalize_clause_id(clause_id)}"
 
     def suggest(self, clause_id: str) -> list[str]:
         return difflib.get_close_matches(clause_id, list(self.by_id), n=3, cutoff=0.6)
@@ -173,8 +239,21 @@ class Vocabulary:
         return self.index.get(_fold(name))
 
     def suggest(self, name: str) -> list[str]:
-        names = [t.term for t in self.terms]
-        return difflib.get_close_matches(name.lower(), names, n=3, cutoff=0.8)
+        """The closest term names (by name, second name or form; always at least one when there are terms)."""
+        wanted = _fold(name)
+        by_name = {key: t.term for key, t in self.index.items()}
+        for cutoff in (0.8, 0.6):
+            close = difflib.get_close_matches(wanted, list(by_name), n=6, cutoff=cutoff)
+            if close:
+                return list(dict.fromkeys(by_name[c] for c in close))[:3]
+        words = [w for w in wanted.split() if len(w) > 3]  # 'corrective actoin plan': a word of it
+        for key, term in by_name.items():
+            if any(w in key.split() for w in words):
+                return [term]
+        if not by_name:
+            return []
+        best = max(by_name, key=lambda key: difflib.SequenceMatcher(None, wanted, key).ratio())
+        return [by_name[best]]
 
     def by_number(self, number: str) -> Term | None:
         return next((t for t in self.terms if t.number == number), None)
@@ -233,10 +312,55 @@ def load_standard(path: Path) -> Standard:
             short=str(meta.get("short") or f"{meta['name']}:{meta['year']}"), url=str(meta.get("url", "")),
             clauses=clauses, documented_information=info,
             requirements_from=str(meta.get("requirements_from", "1")),
+            rules=_rules(data.get("rules") or {}), amendments=tuple(str(a) for a in meta.get("amendments") or ()),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise QMSError(Problem(str(path), 0, f"not a standard catalogue: missing or bad field {exc}",
                                code="invalid-catalogue")) from None
+
+
+def _check(value: object) -> Check:
+    """'overdue-records' or {name: overdue-records, type: calibration, ...}."""
+    if isinstance(value, str):
+        return Check(value)
+    if not isinstance(value, dict) or not value.get("name"):
+        raise ValueError(f"a check is a name or a mapping with a name: {value!r}")
+    return Check(str(value["name"]), tuple((str(k), v) for k, v in value.items() if k != "name"))
+
+
+def _strs(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, int, float)):
+        return (str(value),)
+    return tuple(str(v) for v in value)  # type: ignore[union-attr]
+
+
+def _rules(data: dict) -> Rules:
+    """The `rules:` mapping of a standard's catalogue (see catalogues/iso9001-2015.yaml)."""
+    evidence = {}
+    for item, raw in (data.get("evidence") or {}).items():
+        raw = raw or {}
+        when = raw.get("complete_when") or {}
+        evidence[str(item)] = EvidenceRule(
+            item=str(item), types=_strs(raw.get("types")), exclude_types=_strs(raw.get("exclude_types")),
+            stage_field=raw.get("stage_field"), stages=_strs(raw.get("stages")),
+            complete_when=tuple((str(k), _strs(v)) for k, v in when.items()),
+            complete_fields=_strs(raw.get("complete_fields")), why=" ".join(str(raw.get("why") or "").split()))
+    clauses = data.get("clauses") or {}
+    return Rules(
+        not_applicable=tuple(normalize_clause_id(c) for c in _strs((data.get("not_applicable") or {}).get("allowed"))),
+        everywhere=tuple(_check(c) for c in data.get("everywhere") or ()),
+        checks={normalize_clause_id(cid): tuple(_check(c) for c in (raw or {}).get("checks") or ())
+                for cid, raw in clauses.items()},
+        evidence=evidence,
+        notes={normalize_clause_id(cid): " ".join(str(raw["note"]).split())
+               for cid, raw in clauses.items() if raw and raw.get("note")},
+        review_inputs=tuple((str(k), _strs(v)) for k, v in (data.get("review_inputs") or {}).items()),
+        review_outputs=tuple((str(k), _strs(v)) for k, v in (data.get("review_outputs") or {}).items()),
+        scope_clause=(normalize_clause_id(sc) if (sc := (data.get("not_applicable") or {}).get("scope_clause"))
+                      else None),
+    )
 
 
 def load_vocabulary(path: Path) -> Vocabulary:

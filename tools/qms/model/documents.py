@@ -63,6 +63,8 @@ class Page:
     src_uri: str  # as MkDocs knows it, e.g. "procedures/QP-07-x.md" or "manual/QM-01.md"
     references: tuple[Reference, ...]
     document: Document | None = None
+    body: str = field(default="", compare=False, repr=False)  # the Markdown after the front matter
+    body_line: int = field(default=1, compare=False, repr=False)  # its first line in the file
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Document:
     records: tuple[str, ...] = ()
     tasks: tuple[Task, ...] = ()
     not_applicable: tuple[NotApplicable, ...] = ()
+    audience: tuple[str, ...] = ()  # roles that must be briefed on each revision (default: owner and task roles)
     last_review: str | None = None
     effective: str | None = None
     front_matter_line: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
@@ -131,7 +134,7 @@ FRONT_MATTER_CACHE = "front-matter"  # namespace of qms.cache: parsed and valida
 
 
 def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlled: bool,
-              cache: Cache | None = None) -> tuple[Page | None, list[Problem]]:
+              cache: Cache | None = None, roles: tuple[str, ...] = ()) -> tuple[Page | None, list[Problem]]:
     """Read one Markdown file; a file in a controlled folder must carry valid front matter.
 
     Returns the page (None when it cannot be read) and the problems found in it. With a cache, the
@@ -140,19 +143,22 @@ def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlle
     try:
         text = yamlio.read_text(abs_path)
     except UnicodeDecodeError as exc:
-        return None, [Problem(path, 0, f"not UTF-8 text ({exc.reason} at byte {exc.start}): save the file as UTF-8",
-                              code="not-utf8")]
+        raw = abs_path.read_bytes()
+        line = yamlio.decode_error_line(raw, exc)
+        return None, [Problem(path, line, f"line {line} is not UTF-8 text (byte 0x{raw[exc.start]:02X}, "
+                                          f"{exc.reason}): save the file as UTF-8", code="not-utf8")]
     fm = yamlio.split_front_matter(text)
     references = find_references(fm.body, path, fm.body_line)
     if not fm.present:
         if controlled:
-            return Page(path, src_uri, references), [Problem(
+            return Page(path, src_uri, references, None, fm.body, fm.body_line), [Problem(
                 path, 1, "no front matter: a controlled document starts with a '---' block holding "
                          "id, title, type, revision, status, owner, clauses and review_interval", code="no-front-matter")]
-        return Page(path, src_uri, references), []
+        return Page(path, src_uri, references, None, fm.body, fm.body_line), []
     yaml_text = fm.yaml_text or ""
     lines = _key_lines(yaml_text, 1)
-    key = [hashlib.sha1(yaml_text.encode("utf-8", "surrogatepass")).hexdigest(), schema.digest, controlled]
+    key = [hashlib.sha1(yaml_text.encode("utf-8", "surrogatepass")).hexdigest(), schema.digest, controlled,
+           list(roles)]
 
     def decode(value: dict) -> tuple[Document | None, list[Problem]]:
         problems = problems_from_json(path, value["problems"])
@@ -163,24 +169,57 @@ def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlle
     if hit is not None:
         document, problems = hit
     else:
-        meta, problems = _front_matter(yaml_text, schema, path, controlled)
+        meta, problems = _front_matter(yaml_text, schema, path, controlled, roles)
         document = None if problems or meta is None else _document(meta, path, src_uri, lines)
         if cache is not None:
             cache.put(FRONT_MATTER_CACHE, path, key, {"meta": meta, "problems": problems_to_json(problems)})
-    return Page(path, src_uri, references, document), problems
+    if document is not None:
+        problems += composed_text(fm.body, path, fm.body_line)
+    return Page(path, src_uri, references, document, fm.body, fm.body_line), problems
 
 
-def _front_matter(yaml_text: str, schema: Schema, path: str, controlled: bool) -> tuple[dict | None, list[Problem]]:
+# Template statements that pull text from another file into a page. In a controlled document that text would be
+# published as part of it but change outside its revision history, so they are refused there.
+_COMPOSING = {"Include": "include", "Import": "import", "FromImport": "import", "Extends": "extends"}
+
+
+def composed_text(body: str, path: str, body_line: int) -> list[Problem]:
+    """An error for each `{% include %}`, `{% import %}`, `{% from ... import %}` or `{% extends %}` in the body
+    of a controlled document (read as Jinja reads it, so whitespace control or line breaks do not hide one)."""
+    if "{%" not in body:
+        return []
+    from jinja2 import Environment, TemplateSyntaxError, nodes
+
+    try:
+        tree = Environment().parse(body)
+    except TemplateSyntaxError:
+        return []  # the page sandbox reports it, with its line, when the page is rendered
+    problems = []
+    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        what = _COMPOSING[type(node).__name__]
+        template = getattr(node, "template", None)
+        name = f" '{template.value}'" if isinstance(template, nodes.Const) else ""
+        problems.append(Problem(
+            path, body_line + node.lineno - 1,
+            f"{{% {what}{name} %}} in a controlled document: text from another file would be published as part of "
+            f"this document but change without its revision; write the text into the document (or make the "
+            f"snippet a controlled document of its own and link it with doc())", code="include-in-controlled-document"))
+    return problems
+
+
+def _front_matter(yaml_text: str, schema: Schema, path: str, controlled: bool,
+                  roles: tuple[str, ...] = ()) -> tuple[dict | None, list[Problem]]:
     """Parse and validate front matter: (meta of a controlled document or None, problems)."""
     try:
-        meta = yamlio.load(yaml_text) or {}
+        meta = yamlio.load(yaml_text, first_line=2) or {}
     except yamlio.YAMLSyntaxProblem as exc:
         return None, [Problem(path, exc.line + 1 if exc.line else 1, f"front matter: {exc.message}", code=exc.code)]
     if not isinstance(meta, dict):
         return None, [Problem(path, 2, "front matter must be a mapping of key: value lines", code="not-a-mapping")]
     if not controlled and "id" not in meta:
         return None, []
-    return meta, validate(schema, meta, yaml_text, path, line_offset=1)
+    choices = {"owner": roles, "tasks[].role": roles} if roles else None
+    return meta, validate(schema, meta, yaml_text, path, line_offset=1, choices=choices)
 
 
 def _document(meta: dict, path: str, src_uri: str, lines: dict[str, int]) -> Document:
@@ -202,6 +241,7 @@ def _document(meta: dict, path: str, src_uri: str, lines: dict[str, int]) -> Doc
                     for t in meta.get("tasks") or ()),
         not_applicable=tuple(NotApplicable(str(n["clause"]), n["justification"])
                              for n in meta.get("not_applicable") or ()),
+        audience=tuple(str(r) for r in meta.get("audience") or ()),
         last_review=meta.get("last_review"),
         effective=meta.get("effective"),
         front_matter_line=lines,
@@ -213,3 +253,15 @@ def iter_markdown(folder: Path) -> Iterable[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.rglob("*.md") if not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+# Files a procedures folder may hold beside its Markdown: pictures and attachments the procedures link to.
+MEDIA_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".pdf", ".css", ".js"})
+
+
+def other_files(folder: Path) -> list[Path]:
+    """Files below `folder` that are neither Markdown nor media (e.g. `QP-07.md.txt`, `notes.docx`), sorted."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() not in MEDIA_SUFFIXES
+                  and p.suffix != ".md" and not any(part.startswith(".") for part in p.relative_to(folder).parts))

@@ -11,7 +11,7 @@ from qms.cache import Cache
 from qms.config import Settings
 from qms.model import catalogue, glossary, records
 from qms.model.catalogue import Standard, Vocabulary
-from qms.model.documents import FRONT_MATTER_CACHE, Document, Page, iter_markdown, read_page
+from qms.model.documents import FRONT_MATTER_CACHE, Document, Page, iter_markdown, other_files, read_page
 from qms.model.organization import Organization, load_organization
 from qms.model.schema import Schema, load_schema
 from qms.problems import Problem, QMSError
@@ -49,16 +49,34 @@ class Project:
             return std.get(cid) if std else None
         return self.standard.get(ref)
 
+    @staticmethod
+    def clause_ref(clause: catalogue.Clause) -> str:
+        """The clause keyed by its standard, e.g. 'iso9001-2015:8.5.1': clause numbers of two standards never mix."""
+        return f"{clause.standard}:{clause.id}"
+
     @cached_property
-    def documents_by_clause(self) -> dict[str, list[Document]]:
-        """Clause id -> documents that list it, in document id order."""
+    def documents_by_ref(self) -> dict[str, list[Document]]:
+        """'standard-id:clause' -> documents that list it, in document id order (a plain number is the primary's)."""
         index: dict[str, list[Document]] = defaultdict(list)
         for doc in sorted(self.documents.values(), key=lambda d: d.id):
             for cid in doc.clauses:
                 clause = self.find_clause(cid)
                 if clause is not None:
-                    index[clause.id].append(doc)
+                    index[self.clause_ref(clause)].append(doc)
         return index
+
+    @cached_property
+    def documents_by_clause(self) -> dict[str, list[Document]]:
+        """Clause id of the primary standard -> documents that list it (another standard's clauses never count)."""
+        prefix = f"{self.standard.id}:"
+        return {ref[len(prefix):]: docs for ref, docs in self.documents_by_ref.items() if ref.startswith(prefix)}
+
+    def documents_for(self, clause: catalogue.Clause) -> list[Document]:
+        """The documents that list `clause` of its own standard."""
+        return self.documents_by_ref.get(self.clause_ref(clause), [])
+
+    def not_applicable_for(self, clause: catalogue.Clause) -> tuple[Document, str] | None:
+        return self.not_applicable_by_ref.get(self.clause_ref(clause))
 
     @cached_property
     def pages_by_term(self) -> dict[str, list[Page]]:
@@ -86,15 +104,45 @@ class Project:
         return {p.path: p for p in self.pages}
 
     @cached_property
-    def not_applicable(self) -> dict[str, tuple[Document, str]]:
-        """Clause id -> (scope document, justification) for clauses declared not applicable."""
+    def not_applicable_by_ref(self) -> dict[str, tuple[Document, str]]:
+        """'standard-id:clause' -> (scope document, justification) for clauses validly declared not applicable.
+
+        Only the scope document (an effective document listing the primary standard's `scope_clause`, 4.3 in
+        ISO 9001) declares anything not applicable, and only for clauses its standard's rules allow; the other
+        declarations are errors of `qms.analysis.verdicts.not_applicable_problems` and count for nothing.
+        """
         out = {}
-        for doc in self.documents.values():
+        scope = set(self.scope_documents)
+        for doc in sorted(self.documents.values(), key=lambda d: d.id):
             for na in doc.not_applicable:
                 clause = self.find_clause(na.clause)
-                if clause is not None:
-                    out[clause.id] = (doc, na.justification)
+                if clause is None or doc.id not in scope:
+                    continue
+                if self.standards[clause.standard].rules.may_be_not_applicable(clause.id):
+                    out.setdefault(self.clause_ref(clause), (doc, na.justification))
         return out
+
+    @cached_property
+    def not_applicable(self) -> dict[str, tuple[Document, str]]:
+        """Clause id of the primary standard -> (scope document, justification), valid declarations only."""
+        prefix = f"{self.standard.id}:"
+        return {ref[len(prefix):]: v for ref, v in self.not_applicable_by_ref.items() if ref.startswith(prefix)}
+
+    @cached_property
+    def scope_documents(self) -> dict[str, Document]:
+        """Effective documents that state the scope (list the primary standard's scope clause), by id."""
+        rule = self.standard.rules.scope_clause
+        scope = self.standard.get(rule) if rule else None
+        if scope is None:
+            return {}
+        ref = self.clause_ref(scope)
+        return {d.id: d for d in self.documents.values() if d.status == "effective"
+                and any((c := self.find_clause(x)) is not None and self.clause_ref(c) == ref for x in d.clauses)}
+
+    @cached_property
+    def bodies(self) -> dict[str, tuple[str, int]]:
+        """Document id -> (Markdown body, its first line in the file)."""
+        return {p.document.id: (p.body, p.body_line) for p in self.pages if p.document is not None}
 
     @property
     def record_types(self) -> dict:
@@ -113,7 +161,7 @@ def document_schema(settings: Settings) -> Schema:
     return load_schema(path, settings.rel(path))
 
 
-def load_pages(settings: Settings, schema: Schema) -> tuple[list[Page], list[Problem]]:
+def load_pages(settings: Settings, schema: Schema, roles: tuple[str, ...] = ()) -> tuple[list[Page], list[Problem]]:
     """Every Markdown page in procedures/ (all controlled) and docs/ (controlled when it has an id)."""
     pages: list[Page] = []
     problems: list[Problem] = []
@@ -122,10 +170,12 @@ def load_pages(settings: Settings, schema: Schema) -> tuple[list[Page], list[Pro
     folders = [(settings.procedures_dir, True, "procedures")]
     folders.append((settings.docs_dir, False, ""))
     for folder, controlled, prefix in folders:
+        if controlled:
+            problems.extend(records.not_read_problem(settings.rel(path), path.name, ".md") for path in other_files(folder))
         for abs_path in iter_markdown(folder):
             rel_in_folder = abs_path.relative_to(folder).as_posix()
             src_uri = f"{prefix}/{rel_in_folder}" if prefix else rel_in_folder
-            page, found = read_page(abs_path, settings.rel(abs_path), src_uri, schema, controlled, cache)
+            page, found = read_page(abs_path, settings.rel(abs_path), src_uri, schema, controlled, cache, roles)
             problems.extend(found)
             if page is not None:
                 pages.append(page)
@@ -167,7 +217,7 @@ def load_project(settings: Settings, with_records: bool = True) -> Project:
     vocabulary = catalogue.load_vocabulary(catalogue.find_catalogue(settings.vocabulary, settings.catalogue_dirs))
     vocabulary, glossary_problems = glossary.apply_overlay(vocabulary, settings)  # the company's own words
     organization, problems = load_organization(settings.organization_file, settings.rel(settings.organization_file))
-    pages, page_problems = load_pages(settings, document_schema(settings))
+    pages, page_problems = load_pages(settings, document_schema(settings), tuple(organization.roles))
     documents, id_problems = index_documents(pages)
     project = Project(settings, standards, vocabulary, organization, pages, documents,
                       problems=[*glossary_problems, *problems, *page_problems, *id_problems])

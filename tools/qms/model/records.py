@@ -10,6 +10,7 @@ them goes through `public_view`, which keeps only the fields the schema marks as
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import hashlib
 import logging
@@ -38,6 +39,9 @@ NOT_RECORD_SCHEMAS = ("document.schema.yaml",)  # the front-matter schema lives 
 RECORD_SUFFIXES = (".yaml", ".yml")
 REFERENCE_ALIASES = {"person": "record:person", "equipment": "record:equipment"}
 _TYPE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Status values that end a record's life, when the schema does not list its own `x-qms.closed_statuses`.
+DEFAULT_CLOSED = frozenset(("closed", "done", "released", "implemented", "rejected", "declined", "cancelled",
+                            "returned", "withdrawn", "left", "completed", "verified", "removed"))
 _TEXT_KEYWORDS = ("format", "pattern", "enum", "const")  # a string with one of these is not free text
 
 # What a record schema's `x-qms:` mapping may hold; checked when the schema is loaded.
@@ -71,6 +75,9 @@ X_QMS_SCHEMA: dict = {
                 "status_field": {"type": "string"},
                 "id_format": {"type": "string"},
                 "columns": {"type": "array", "items": {"type": "string"}},
+                "closed_statuses": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+                "retention_years": {"type": "integer", "minimum": 0},
+                "retention_from": {"type": "string"},
             },
             "if": {"properties": {"confidential": {"const": True}}},
             "then": {"required": ["public_fields"]},
@@ -104,6 +111,10 @@ class RecordType:
     columns: tuple[str, ...]
     schema: Schema
     path: str
+    # A record whose status field holds one of these is closed (or released): changing it is flagged.
+    closed_statuses: tuple[str, ...] = ()
+    retention_years: int | None = None  # how long a record is kept, from `retention_from` (see retention_end)
+    retention_from: str | None = None  # the date field the retention period runs from (default: date_field)
 
     @property
     def properties(self) -> dict:
@@ -287,6 +298,21 @@ def load_record_types(project: Project) -> tuple[dict[str, RecordType], list[Pro
     return types, problems, broken
 
 
+def record_type_from_text(project: Project, type_id: str, text: str, display: str) -> RecordType | None:
+    """The record type a schema text defines (e.g. as it stood at a git revision); None when it defines none."""
+    try:
+        data = yamlio.load(text)
+    except yamlio.YAMLSyntaxProblem:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("x-qms"), dict):
+        return None
+    try:
+        schema = Schema(display, data, Draft202012Validator(data), hashlib.sha1(text.encode()).hexdigest())
+        return _record_type(project, type_id, schema, text)[0]
+    except (AttributeError, TypeError, ValueError, KeyError):  # a schema of another shape defines no type
+        return None
+
+
 def _record_type(project: Project, type_id: str, schema: Schema, text: str) -> tuple[RecordType | None, list[Problem]]:
     """A RecordType from a loaded schema, or None and the problems with its `x-qms:` section."""
     problems = validate(_X_QMS, schema.data, text, schema.path)
@@ -326,6 +352,9 @@ def _record_type(project: Project, type_id: str, schema: Schema, text: str) -> t
         columns=tuple(meta.get("columns") or ("id",)),
         schema=schema,
         path=schema.path,
+        closed_statuses=_closed_statuses(schema.data, meta),
+        retention_years=meta.get("retention_years", _retention_years(str(meta["retention"]))),
+        retention_from=meta.get("retention_from") or meta.get("date_field"),
     )
     return rtype, _check_type_meta(project, rtype, text)
 
@@ -350,8 +379,8 @@ def _check_type_meta(project: Project, rtype: RecordType, text: str) -> list[Pro
     named += [("public_fields", f) for f in (rtype.public_fields if rtype.confidential else ())]
     named += [("references", f) for f, _ in rtype.references]
     named += [("revisions", f) for pair in rtype.revisions for f in pair]
-    named += [(key, getattr(rtype, key)) for key in ("title_field", "date_field", "due_field", "status_field")
-              if getattr(rtype, key)]
+    named += [(key, getattr(rtype, key)) for key in ("title_field", "date_field", "due_field", "status_field",
+                                                     "retention_from") if getattr(rtype, key)]
     named += [("columns", f) for f in rtype.columns]
     for key, fpath in named:
         if rtype.field_schema(fpath) is None:
@@ -364,12 +393,76 @@ def _check_type_meta(project: Project, rtype: RecordType, text: str) -> list[Pro
         if split_field(column)[0] not in rtype.public_fields:
             problems.append(Problem(rtype.path, at("columns"), f"x-qms.columns: '{column}' is not a public field",
                                     code="record-schema"))
+    problems.extend(_closed_status_problems(rtype, text))
     for where in _open_objects(rtype.schema.data, []):
         problems.append(Problem(rtype.path, yamlio.line_of(text, where),
                                 f"{field_name(where) or 'schema'}: an object in a record schema must set "
                                 "'additionalProperties: false', so undeclared (possibly confidential) data is refused",
                                 code="record-schema"))
     return problems
+
+
+def _closed_status_problems(rtype: RecordType, text: str) -> list[Problem]:
+    meta = rtype.schema.data["x-qms"]
+    if "closed_statuses" not in meta:
+        return []
+    line = yamlio.line_of(text, ["x-qms", "closed_statuses"])
+    if not rtype.status_field:
+        return [Problem(rtype.path, line, "x-qms.closed_statuses: needs a status_field whose values they are",
+                        code="record-schema")]
+    allowed = _status_values(rtype.schema.data, rtype.status_field)
+    return [Problem(rtype.path, line, f"x-qms.closed_statuses: '{value}' is not a value of "
+                                      f"{rtype.status_field} ({', '.join(map(str, allowed))})", code="record-schema")
+            for value in rtype.closed_statuses if allowed and value not in allowed]
+
+
+def _status_values(schema: dict, status_field: str) -> tuple:
+    node = _schema_at(schema, status_field) or {}
+    return tuple(node.get("enum") or ())
+
+
+def _closed_statuses(schema: dict, meta: dict) -> tuple[str, ...]:
+    """`x-qms.closed_statuses`, else the values of the status field's enum that name an end (DEFAULT_CLOSED)."""
+    if "closed_statuses" in meta:
+        return tuple(str(v) for v in meta["closed_statuses"])
+    status_field = meta.get("status_field")
+    if not status_field:
+        return ()
+    return tuple(str(v) for v in _status_values(schema, status_field)
+                 if str(v) in DEFAULT_CLOSED or str(v).startswith(("closed", "released")))
+
+
+def _retention_years(retention: str) -> int | None:
+    """The longest number of years a retention text names ('15 years for medical parts; 7 years for others': 15)."""
+    years = [int(n) for n in re.findall(r"(\d{1,3})\s*(?:years?|yrs?)\b", retention, re.I)]
+    return max(years) if years else None
+
+
+def retention_end(rtype: RecordType, data: dict) -> tuple[dt.date | None, str]:
+    """The last day a record must be kept, and why; None when it cannot be told (so it is still kept)."""
+    if rtype.retention_years is None:
+        return None, f"its retention ('{rtype.retention}') names no number of years"
+    if not rtype.retention_from:
+        return None, f"its retention ('{rtype.retention}') has no date to run from (set x-qms.retention_from)"
+    value = data.get(rtype.retention_from)
+    try:
+        start = dt.date.fromisoformat(str(value)) if value is not None else None
+    except ValueError:
+        start = None
+    if start is None:
+        return None, f"its retention period ({rtype.retention}) runs from {rtype.retention_from}, which is not set"
+    try:
+        end = start.replace(year=start.year + rtype.retention_years)
+    except ValueError:  # 29 February
+        end = start.replace(year=start.year + rtype.retention_years, day=28)
+    except OverflowError:
+        end = dt.date.max
+    return end, f"kept until {end.isoformat()} ({rtype.retention}, from {rtype.retention_from} {start.isoformat()})"
+
+
+def is_closed(rtype: RecordType, data: dict) -> bool:
+    """True when the record's status field holds one of the type's closed statuses."""
+    return bool(rtype.status_field) and str(data.get(rtype.status_field)) in rtype.closed_statuses
 
 
 def _open_objects(node: dict, where: list[str | int]) -> Iterator[list[str | int]]:
@@ -420,14 +513,24 @@ def check_record_text(rtype: RecordType, text: str, display: str, stem: str) -> 
     return record, problems
 
 
-def _record_files(folder: Path) -> list[Path]:
-    """YAML files below a type folder, sorted, skipping hidden files and folders."""
-    found = []
+def _record_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(YAML files, other files) below a type folder, sorted, skipping hidden files and folders."""
+    found, other = [], []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        found.extend(Path(dirpath, name) for name in filenames
-                     if not name.startswith(".") and os.path.splitext(name)[1] in RECORD_SUFFIXES)
-    return sorted(found)
+        for name in filenames:
+            if not name.startswith("."):
+                (found if os.path.splitext(name)[1] in RECORD_SUFFIXES else other).append(Path(dirpath, name))
+    return sorted(found), sorted(other)
+
+
+def not_read_problem(display: str, name: str, wanted: str) -> Problem:
+    """The warning for a file in a records or procedures folder that is not read (e.g. `X.yaml.txt`)."""
+    if wanted + "." in name:
+        fix = f"rename it to {name[:name.index(wanted + '.') + len(wanted)]}"
+    else:
+        fix = f"save it as {name.partition('.')[0]}{wanted}"
+    return Problem(display, 0, f"not read: only {wanted} files are read here; {fix}", "warning", code="not-read")
 
 
 def read_records(project: Project, types: dict[str, RecordType], broken: set[str]) -> tuple[list[Record], list[Record], list[Problem]]:
@@ -461,7 +564,9 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
                                     code="unknown-record-type"))
             continue
         digest = rtype.schema.digest
-        for path in _record_files(entry):
+        record_files, other_files = _record_files(entry)
+        problems.extend(not_read_problem(settings.rel(p), p.name, ".yaml") for p in other_files)
+        for path in record_files:
             display = settings.rel(path)
             try:
                 raw = path.read_bytes()
@@ -477,7 +582,10 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
                 try:
                     text = raw.decode("utf-8-sig")
                 except UnicodeDecodeError as exc:
-                    problems.append(Problem(display, 0, f"not UTF-8 text ({exc.reason}): save the file as UTF-8",
+                    line = yamlio.decode_error_line(raw, exc)
+                    problems.append(Problem(display, line, f"line {line} is not UTF-8 text (byte "
+                                                           f"0x{raw[exc.start]:02X}, {exc.reason}): save the file "
+                                                           "as UTF-8 (in Excel or Notepad: Save as, encoding UTF-8)",
                                             code="not-utf8"))
                     continue
                 record, found = check_record_text(rtype, text, display, path.stem)
@@ -508,6 +616,20 @@ def _record_from_json(value: dict, rtype: RecordType, display: str, path: Path) 
 def _record_id(data: dict, stem: str) -> str:
     rid = data.get("id")
     return str(rid) if isinstance(rid, (str, int)) else stem
+
+
+def next_id(rtype: RecordType, existing: set[str], today: dt.date) -> str | None:
+    """The id after the highest existing one of this year, from the type's `x-qms.id_format`."""
+    if not rtype.id_format:
+        return None
+    if "{n" not in rtype.id_format:
+        candidate = rtype.id_format.format(year=today.year, month=today.month)
+        return None if candidate in existing else candidate
+    highest = 0
+    for n in range(1, 10_000):
+        if rtype.id_format.format(year=today.year, month=today.month, n=n) in existing:
+            highest = n
+    return rtype.id_format.format(year=today.year, month=today.month, n=highest + 1)
 
 
 def revision_key(revision: str) -> tuple:

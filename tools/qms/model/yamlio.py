@@ -70,24 +70,54 @@ class YAMLSyntaxProblem(Exception):
         return self.message
 
 
-def load(text: str, unique_keys: bool = False) -> Any:
+def load(text: str, unique_keys: bool = False, first_line: int = 1) -> Any:
     """Parse YAML text into plain Python data (dates as strings).
 
     Raises YAMLSyntaxProblem with the line and a short reason when the text is not YAML, and, with
-    `unique_keys`, when a mapping names the same key twice.
+    `unique_keys`, when a mapping names the same key twice. Line numbers in messages count from
+    `first_line` (2 for the front matter of a Markdown file); `line` stays 1-based within `text`.
     """
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader if unique_keys else _Loader)  # noqa: S506 - safe loaders
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
+        tab = _tab_line(text, line)
+        if tab:
+            raise YAMLSyntaxProblem(tab, f"line {tab + first_line - 1} starts with a tab: indent with spaces (YAML does not allow "
+                                         "tabs for indentation)") from None
         reason = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             reason = f"{exc.context}, {exc.problem}"
         code = "duplicate-key" if isinstance(exc, _DuplicateKey) else "yaml-syntax"
-        raise YAMLSyntaxProblem(line, f"invalid YAML: {reason}", code) from None
+        raise YAMLSyntaxProblem(line, f"invalid YAML: {reason}{_hint(reason)}", code) from None
     except yaml.YAMLError as exc:
         raise YAMLSyntaxProblem(0, f"invalid YAML: {exc}") from None
+
+
+def _tab_line(text: str, error_line: int) -> int:
+    """The 1-based line, at or before the error, that is indented with a tab; 0 when none is."""
+    for number, raw in enumerate(text.splitlines()[:max(error_line, 1)], start=1):
+        indent = raw[:len(raw) - len(raw.lstrip(" \t"))]
+        if "\t" in indent and raw.strip():
+            return number
+    return 0
+
+
+def _hint(reason: str) -> str:
+    """The fix for YAML's commonest syntax messages."""
+    if "mapping values are not allowed" in reason:
+        return ": a value holding ': ' needs quotes, e.g. note: \"Ra: 0.8\""
+    if "found unexpected end of stream" in reason or "found unexpected ':'" in reason:
+        return ": close the quote or bracket opened on this line"
+    if "found character '`'" in reason or "found character '@'" in reason:
+        return ": put the value in quotes"
+    return ""
+
+
+def decode_error_line(raw: bytes, exc: UnicodeDecodeError) -> int:
+    """The 1-based line holding the byte that is not UTF-8."""
+    return raw[:exc.start].count(b"\n") + 1
 
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)

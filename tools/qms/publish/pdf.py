@@ -15,19 +15,22 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
+import os
 import posixpath
 import re
 import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import tinyhtml5
+import tinyhtml5.inputstream
 
 from qms import package
 from qms.config import read_mkdocs_yml
+from qms.history.git import GIT_ENV
 from qms.model.documents import Document
 from qms.model.project import Project
 
@@ -37,6 +40,7 @@ PRINT_CSS = package.ASSETS / "print.css"
 MANUAL_FILE = "quality-manual.pdf"
 DOCUMENTS_DIR = "documents"
 WIDE_TABLE_COLUMNS = 10  # a page holding a table this wide is printed in landscape
+VERY_WIDE_TABLE_COLUMNS = 20  # and this wide, with equal columns whose words may break (the training matrix)
 _DROP = {"script", "style", "form", "input", "button", "noscript", "template"}
 _DROP_CLASSES = {"headerlink", "md-source-file", "md-content__button", "md-feedback", "md-top", "md-dialog",
                  "md-annotation__index"}
@@ -100,6 +104,7 @@ class SitePage:
     title: str
     section: str  # the navigation section it is listed under, "" at the top level
     document: Document | None = None
+    revision: str | None = None  # a superseded revision of `document` this page shows (see write_past_revision)
 
     @property
     def anchor(self) -> str:
@@ -116,6 +121,8 @@ class SitePage:
 
     @property
     def header_revision(self) -> str:
+        if self.document and self.revision is not None:
+            return f"Revision {self.revision} (superseded)"
         return f"Revision {self.document.revision}" if self.document else ""
 
 
@@ -134,7 +141,8 @@ class _Links:
 
 def _git(root: Path, *args: str) -> str | None:
     try:
-        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, **GIT_ENV})
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout.strip() if proc.returncode == 0 else None
@@ -168,6 +176,25 @@ def read_edition(project: Project, printed: dt.date) -> Edition:
 
 def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+class _CharsUntilPatterns(dict):
+    """tinyhtml5's cache of the patterns its tokenizer scans with (`characters_until_regex`) stores each pattern
+    under the compiled pattern instead of the characters it was made for (tinyhtml5 2.1.0,
+    `HTMLUnicodeInputStream.chars_until`), so it never hits, and every scan builds its pattern again: about a
+    third of the time of parsing the site's pages, in `qms pdf` and in WeasyPrint alike. A dict that makes a
+    missing pattern itself, the same way, makes the cache work."""
+
+    def __missing__(self, key: tuple) -> re.Pattern:
+        characters, opposite = key
+        pattern = "".join(f"\\x{ord(c):02x}" for c in characters)
+        compiled = re.compile(f"[{pattern}]+" if opposite else f"[^{pattern}]+")
+        self[key] = compiled
+        return compiled
+
+
+if not isinstance(tinyhtml5.inputstream.characters_until_regex, _CharsUntilPatterns):
+    tinyhtml5.inputstream.characters_until_regex = _CharsUntilPatterns()
 
 
 def parse_html(path: Path) -> ET.Element:
@@ -504,8 +531,11 @@ def page_section(page: SitePage, article: ET.Element, links: _Links, site: Path)
     classes = ["qms-pdf-page", "md-typeset"]
     if page.document is not None:
         classes.append("qms-pdf-document")
-    if _columns(article) >= WIDE_TABLE_COLUMNS:
+    columns = _columns(article)
+    if columns >= WIDE_TABLE_COLUMNS:
         classes.append("qms-pdf-wide")
+    if columns >= VERY_WIDE_TABLE_COLUMNS:
+        classes.append("qms-pdf-very-wide")
     section = ET.Element("section", {
         "class": " ".join(classes), "id": page.anchor,
         "data-doc-id": page.header_id, "data-doc-title": page.header_title,
@@ -619,35 +649,59 @@ def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def render(html: str, edition: Edition, base: Path, output: Path) -> Path:
+@dataclass
+class Resources:
+    """What every PDF of one run shares: the font configuration and the parsed print style sheet (parsed once,
+    not once per document), and the images and fonts WeasyPrint has already fetched (its URL cache)."""
+
+    edition: Edition
+    fonts: Any = None
+    css: Any = None
+    cache: dict = field(default_factory=dict)
+
+    def load(self) -> "Resources":
+        import weasyprint  # imported here: only the PDF commands need it, and it loads system libraries
+
+        if self.css is None:
+            self.fonts = weasyprint.text.fonts.FontConfiguration()
+            self.css = weasyprint.CSS(string=print_css(self.edition), font_config=self.fonts)
+        return self
+
+
+def render(html: str, edition: Edition, base: Path, output: Path, resources: Resources | None = None) -> Path:
     """Write the PDF of `html` (links to files resolve from `base`)."""
-    import weasyprint  # imported here: only the PDF commands need it, and it loads system libraries
+    import weasyprint
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    fonts = weasyprint.text.fonts.FontConfiguration()
-    css = weasyprint.CSS(string=print_css(edition), font_config=fonts)
-    document = weasyprint.HTML(string=html, base_url=str(base) + "/").render(stylesheets=[css], font_config=fonts)
+    shared = (resources or Resources(edition)).load()
+    document = weasyprint.HTML(string=html, base_url=str(base) + "/").render(
+        stylesheets=[shared.css], font_config=shared.fonts, cache=shared.cache)
     document.write_pdf(output, pdf_identifier=False)
     log.info("%s: %d pages", output, len(document.pages))
     return output
 
 
-def write_manual(site: Path, project: Project, output: Path, printed: dt.date) -> Path:
+def write_manual(site: Path, project: Project, output: Path, printed: dt.date,
+                 resources: Resources | None = None) -> Path:
     """The whole manual in one PDF: cover, contents, every page of the site's navigation."""
     edition = read_edition(project, printed)
     pages = site_pages(site, project)
-    return render(assemble(pages, edition, site), edition, site, output)
+    return render(assemble(pages, edition, site), edition, site, output, resources)
 
 
 def write_documents(site: Path, project: Project, folder: Path, printed: dt.date,
-                    only: Iterable[str] = ()) -> list[Path]:
-    """One PDF per controlled document, named by its id (QP-09.pdf)."""
+                    only: Iterable[str] = (), resources: Resources | None = None,
+                    progress: Callable[[str], None] | None = None) -> list[Path]:
+    """One PDF per controlled document, named by its id (QP-09.pdf); `progress` is told each document's id."""
     edition = read_edition(project, printed)
+    resources = resources or Resources(edition)
     wanted = set(only)
     written = []
     for doc in sorted(project.documents.values(), key=lambda d: d.id):
         if wanted and doc.id not in wanted:
             continue
+        if progress is not None:
+            progress(doc.id)
         files = [site / (url + "index.html" if url.endswith("/") or url == "" else url)
                  for url in page_urls_of_document(doc)]
         path = next((f for f in files if f.is_file()), None)
@@ -656,5 +710,20 @@ def write_documents(site: Path, project: Project, folder: Path, printed: dt.date
             continue
         page = SitePage(url_of(site, path), path, doc.label, "", doc)
         html = assemble([page], edition, site, with_cover=False, title=doc.label)
-        written.append(render(html, edition, site, folder / f"{doc.id}.pdf"))
+        written.append(render(html, edition, site, folder / f"{doc.id}.pdf", resources))
     return written
+
+
+def write_past_revision(site: Path, project: Project, doc: Document, revision: str, uri: str, output: Path,
+                        printed: dt.date) -> Path:
+    """The PDF of a document as it stood at a superseded revision: its page at `uri` in the built site (see
+    qms.render.pastrevisions), with "Revision N (superseded)" in every page's header."""
+    stem = uri[: -len(".md")]
+    path = next((f for f in (site / stem / "index.html", site / f"{stem}.html") if f.is_file()), None)
+    if path is None:
+        raise FileNotFoundError(f"{site}: no page for {doc.id} revision {revision} in the built site ({stem}/): "
+                                "build the site again")
+    edition = read_edition(project, printed)
+    page = SitePage(url_of(site, path), path, f"{doc.label}, revision {revision}", "", doc, revision)
+    html = assemble([page], edition, site, with_cover=False, title=f"{doc.label}, revision {revision}")
+    return render(html, edition, site, output)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from qms.history.changecontrol import STATUS_TEXT, AuditRow, history_entry
 from qms.history.pullrequest import DocChange, union
-from qms.history.revisions import Change, History
+from qms.history.revisions import Change, History, titled
 from qms.render.writer import PLAIN as W
 from qms.render.writer import Markup
 
@@ -33,7 +33,7 @@ def history_markdown(changes: Sequence[Change], title: str = "", history: Histor
         return W.concat(*out)
     rows = []
     for e in entries:
-        summary = e["summary"] + (f" ({e['pr']})" if e["pr"] else "")
+        summary = titled(e["summary"], e["pr"])
         rows.append([e["revision"] or "—", e["date"],
                      W.md("{} (moved from {})", summary, W.code(e["old_path"])) if e["old_path"] else summary,
                      e["author"], ", ".join(e["approved_by"]) or "—", _commit(e["url"], e["short"])])
@@ -46,16 +46,23 @@ def _flags_text(row: AuditRow) -> str:
     return ", ".join(f"{f} (not judged)" if f in row.not_judged else f for f in row.flags) or "—"
 
 
+STATUS_TEXT_RECORD = {"A": "added", "M": "changed", "R": "moved", "D": "deleted"}
+
+
 def audit_markdown(rows: Sequence[AuditRow]) -> str:
     """The audit trail as a Markdown table."""
     cells = []
     for r in rows:
         revision = f"{r.previous_revision or '—'} → {r.revision or '—'}" if r.previous_revision != r.revision \
             else (r.revision or "—")
-        cells.append([r.date, _commit(r.url, r.commit[:8]), r.doc_id, revision, r.summary, r.author,
+        summary: object = r.summary
+        if r.record_type:  # a record: its fields before and after, and why it was flagged
+            revision = STATUS_TEXT_RECORD.get(r.status, r.status)
+            summary = W.md("{} ({} record: {})", r.summary, r.record_type, "; ".join([*r.fields, *r.reasons]) or "—")
+        cells.append([r.date, _commit(r.url, r.commit[:8]), r.doc_id, revision, summary, r.author,
                       ", ".join(r.approved_by) or "—", _flags_text(r)])
     if not cells:
-        cells.append(["", "", "", "", "No change to a controlled document in this period.", "", "", ""])
+        cells.append(["", "", "", "", "No change to a controlled document or record in this period.", "", "", ""])
     table = W.table(["Date", "Commit", "Document", "Revision", "Change", "Author", "Approved by", "Flags"], cells,
                     empty="")
     return table.rstrip("\n") + "\n"
@@ -86,7 +93,27 @@ def diff_markdown(changes: Sequence[DocChange], base_rev: str, project: "Project
     if missing:
         out.append(W.md("\n**Revision not raised:** {}\n",
                         W.join(", ", (f"{c.doc_id} (still {c.old_revision})" for c in missing))))
+    briefings = _briefings(changes, project)
+    if briefings:
+        out.append(W.md("\n**Who must be briefed:** {}\n", W.join("; ", briefings)))
     return W.concat(*out)
+
+
+def _briefings(changes: Sequence[DocChange], project: "Project | None") -> list[str]:
+    """'merging this asks 6 people to read QP-13 revision 8' for each new revision of an effective document."""
+    if project is None or project.record_set is None:
+        return []
+    from qms.analysis import training
+
+    out = []
+    for c in changes:
+        doc = project.documents.get(c.doc_id)
+        if doc is None or doc.status != "effective" or c.status == "D" or not (c.revision_bumped or c.status == "A"):
+            continue
+        count = training.to_brief_after_change(project, doc)
+        if count:
+            out.append(training.summary_line(doc, count))
+    return out
 
 
 def _sorted_clauses(ids: Iterable[str]) -> list[str]:

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from qms.cache import Cache
+from qms.history.approvals import Signature, signatures_of
 from qms.history.changecontrol import FLAG_TEXT, audit_trail, flags_for
-from qms.history.revisions import Change, History
+from qms.history.revisions import Change, History, titled
 from qms.model.documents import Document
 from qms.model.project import Project
 from qms.render import paths
 from qms.render.pages import WIDE_HEADER
+from qms.render.pastrevisions import past_versions, revision_link
 from qms.render.redline import REDLINE_CSS, change_details, compare_page
 from qms.render.writer import SITE as W
 from qms.render.writer import Markup
@@ -84,6 +86,54 @@ def draft_banner(history: History, doc: Document) -> Markup:
     return Markup("")
 
 
+MEANING_TEXT = {"authored": "Authored", "reviewed": "Reviewed", "approved": "Approved", "released": "Released"}
+
+
+def _role(project: Project, signature: Signature) -> str:
+    """The role titles of the person who signed (from organization.yaml), or why there is none."""
+    if not signature.person:
+        return "not in the person register"
+    return ", ".join(project.organization.role_title(r.strip()) for r in signature.role.split(",") if r.strip())
+
+
+def _printed(signature: Signature) -> Markup:
+    """The printed name with the person's register id: 'Helen Carter (P-002)'."""
+    return W.md("{} ({})", signature.name, signature.person) if signature.person else W.text(signature.name)
+
+
+def _standing(signature: Signature) -> Markup:
+    """Whether a signature counts, as a badge when it does not."""
+    if signature.meaning == "authored":
+        return W.badge("not in the register", "warn") if signature.status == "unknown" else Markup("")
+    if signature.counts and signature.status == "counted":
+        return W.badge("verified", "ok")
+    return W.badge(signature.status_text, "warn")
+
+
+def signature_lines(project: Project, change: Change) -> Markup:
+    """A change's signatures in one table cell: 'Approved: Helen Carter (P-002), Quality Manager'."""
+    parts = [W.md("{}: {}, {} {}", MEANING_TEXT.get(s.meaning, s.meaning), _printed(s), _role(project, s), _standing(s))
+             for s in signatures_of(change)]
+    return W.lines(parts) if parts else Markup("—")
+
+
+def signature_block(project: Project, history: History, doc: Document) -> Markup:
+    """The signature block of the document's current revision: printed name, role, date and meaning of each
+    signature, and what it rests on (merged it, committed it, signed with their key, a trailer's claim)."""
+    if not history.tracked or history.uncommitted(doc.path):
+        return Markup("")
+    current = current_revision(history, doc)
+    changes = [c for c in history.for_path(doc.path) if c.revision == doc.revision and c.status != "D"] \
+        if current.change else []
+    rows = [[MEANING_TEXT.get(s.meaning, s.meaning), _printed(s), _role(project, s), s.date, s.how, _standing(s)]
+            for change in reversed(changes) for s in signatures_of(change)]
+    if not rows:
+        return Markup("")
+    table = W.table(["Meaning", "Printed name", "Role", "Date", "Evidence", ""], rows, empty="")
+    return W.md('<div class="qms-signatures" markdown>\n\n**Signatures of revision {}**\n\n{}\n</div>\n\n',
+                doc.revision, table)
+
+
 def _flags(change: Change) -> Markup:
     return W.join(" ", (W.span(f, "qms-badge qms-badge-warn", _flag_text(f, change)) for f in flags_for(change)))
 
@@ -97,7 +147,7 @@ def _flag_text(flag: str, change: Change) -> str:
 
 def _summary(summary: str, pr: str | None) -> str:
     """A change's subject with its pull request ('#12'): plain text, escaped where it is shown."""
-    return summary + (f" ({pr})" if pr else "")
+    return titled(summary, pr)
 
 
 def _commit(url: str | None, short: str) -> Markup:
@@ -113,22 +163,25 @@ def revision_table(project: Project, history: History, doc: Document) -> Markup:
     if not changes:
         return head + Markup("No committed revision yet.\n\n</div>\n")
     with_page = set(compared(project, history, doc))
+    past = past_versions(history, doc)
     rows = []
     for change in changes:
         rev = change.revision or ("withdrawn" if change.status == "D" else "—")
         summary: object = _summary(change.summary, change.pr)
         if change in with_page:
             summary = W.link(summary, paths.relative(compare_uri(doc, change), doc.src_uri), "What changed")
-        rows.append([W.strong(rev), change.date, summary, change.author, ", ".join(change.approved_by) or "—",
+        signatures = signature_lines(project, change) if change.signatures else \
+            W.text(", ".join(change.approved_by) or "—")
+        rows.append([revision_link(doc, change, past, W.strong(rev)), change.date, summary, change.author, signatures,
                      _commit(commit_link(project, history, change), change.short), _flags(change)])
-    note = "Select a change to see what it changed, word by word."
+    note = "Select a change to see what it changed, word by word, and a revision to read the document as it stood."
     if len(with_page) < len(changes):
         note += (f" Comparisons are published for the {len(with_page)} most recent changes; older ones are in the "
                  "git history")
         tail = W.md("{} ({}).", note, W.code(f"qms history {doc.id}"))
     else:
         tail = W.text(note)
-    table = W.table(["Revision", "Effective", "Change", "Author", "Approved by", "Commit", ""], rows, empty="")
+    table = W.table(["Revision", "Effective", "Change", "Author", "Signatures", "Commit", ""], rows, empty="")
     return head + W.md("{}{}\n\n</div>\n", table, tail)
 
 
@@ -225,11 +278,12 @@ def audit_trail_page(project: Project, history: History) -> str:
         summary: object = _summary(row.summary, row.pr)
         if change_uri:
             summary = W.link(summary, paths.relative(change_uri, AUDIT_TRAIL))
-        cells.append([row.date, doc_cell, rev, summary, row.author, ", ".join(row.approved_by) or "—",
+        cells.append([row.date, doc_cell, rev, summary, row.author,
+                      W.lines(row.signatures) if row.signatures else ", ".join(row.approved_by) or "—",
                       _commit(row.url, row.commit[:8]),
                       W.join(" ", (W.md("{} (not judged)", W.code(f)) if f in row.not_judged else W.code(f)
                                    for f in row.flags))])
-    out.append(W.table(["Date", "Document", "Revision", "Change", "Author", "Approved by", "Commit", "Flags"], cells,
+    out.append(W.table(["Date", "Document", "Revision", "Change", "Author", "Signatures", "Commit", "Flags"], cells,
                        empty="", none=None))
     return WIDE_HEADER + W.concat(*out)
 
@@ -239,4 +293,5 @@ def change_pages(project: Project, history: History) -> dict[str, str]:
     return {AUDIT_TRAIL: audit_trail_page(project, history), **compare_pages(project, history)}
 
 
-__all__ = ["REDLINE_CSS", "change_pages", "control_rows", "draft_banner", "revision_table", "current_revision"]
+__all__ = ["REDLINE_CSS", "change_pages", "control_rows", "draft_banner", "revision_table", "current_revision",
+           "signature_block"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qms.model.documents import Document
 from qms.model.project import Project
-from qms.render import paths
+from qms.render import editlinks, paths
 from qms.render.writer import SITE as W
 from qms.render.writer import Markup
 
@@ -33,6 +33,10 @@ def metadata_block(project: Project, doc: Document, extra_rows: dict[str, Markup
         "ISO 9001": clause_links(project, doc),
     }
     rows.update(extra_rows or {})
+    web = editlinks.editor(project.settings)
+    if web is not None:
+        rows["Source"] = W.link(f"Edit on {web.name}", web.edit(doc.path),
+                                f"Propose a change to {doc.id} in {web.name}'s editor (opens a pull request)")
     table = W.table(list(rows), [list(rows.values())])
     return W.md('<div class="qms-docmeta" markdown>\n\n{}</div>\n\n', table)
 

@@ -21,8 +21,8 @@ def export_model(project: Project) -> dict[str, Any]:
                 "title": c.title,
                 "label": None if c.title else c.label,
                 "standard": std.id,
-                "documents": [d.id for d in project.documents_by_clause.get(c.id, [])],
-                "not_applicable": c.id in project.not_applicable,
+                "documents": [d.id for d in project.documents_for(c)],
+                "not_applicable": project.not_applicable_for(c) is not None,
             }
             for std in project.standards.values() for c in std.clauses
         ],

@@ -46,9 +46,9 @@ def _clause_link(standard: Standard, clause: Clause, from_uri: str) -> Markup:
 
 
 def _status(project: Project, clause: Clause) -> str:
-    if clause.id in project.not_applicable:
+    if project.not_applicable_for(clause) is not None:
         return "not applicable"
-    docs = project.documents_by_clause.get(clause.id, [])
+    docs = project.documents_for(clause)
     return "addressed" if docs else "not addressed"
 
 
@@ -62,7 +62,7 @@ def clause_index_page(project: Project, standard: Standard) -> str:
         out.append(W.heading(2, W.md("{} {}", top.id, clause_name_md(top))))
         rows = []
         for clause in [c for c in standard.clauses if c.top == top.id]:
-            docs = project.documents_by_clause.get(clause.id, [])
+            docs = project.documents_for(clause)
             rows.append([_clause_link(standard, clause, uri), clause_name_md(clause),
                          W.join(", ", (_doc_link(d, uri, with_title=False) for d in docs)), _status(project, clause)])
         out.append(W.table(["Clause", "Title", "Documents", "Status"], rows))
@@ -87,10 +87,13 @@ def clause_page(project: Project, standard: Standard, clause: Clause) -> str:
         parent_id = parent.parent_id
     crumbs.insert(0, W.link(standard.short, paths.relative(paths.clause_index(standard), uri)))
     out.append(W.md("{}\n\n", W.join(" › ", crumbs)))
-    if clause.id in project.not_applicable:
-        doc, why = project.not_applicable[clause.id]
+    note = standard.rules.notes.get(clause.id)
+    if note:
+        out.append(W.md('!!! info "{}"\n    {}\n\n', W.title(", ".join(standard.amendments) or "Note"), note))
+    if (na := project.not_applicable_for(clause)) is not None:
+        doc, why = na
         out.append(W.md('!!! note "Not applicable"\n    Declared not applicable in {}: {}\n\n', _doc_link(doc, uri), why))
-    docs = project.documents_by_clause.get(clause.id, [])
+    docs = project.documents_for(clause)
     out.append(W.heading(2, "Documents that address this clause"))
     if docs:
         out.append(W.table(["Document", "Type", "Revision", "Status", "Owner"],
@@ -102,7 +105,7 @@ def clause_page(project: Project, standard: Standard, clause: Clause) -> str:
     if children:
         out.append(W.heading(2, "Subclauses"))
         for child in children:
-            n = len(project.documents_by_clause.get(child.id, []))
+            n = len(project.documents_for(child))
             out.append(W.md("- {} {} — {}\n", _clause_link(standard, child, uri), clause_name_md(child),
                             f"{n} document{'s' if n != 1 else ''}"))
         out.append(Markup("\n"))
@@ -112,8 +115,10 @@ def clause_page(project: Project, standard: Standard, clause: Clause) -> str:
         for item in required:
             verb = "Maintain (a document)" if item.kind == "maintain" else "Retain (records as evidence)"
             out.append(W.md("- {}, {}: {}\n", W.strong(verb), item.clause, item.what))
+            keys = {item.clause_id, item.clause} if standard.id == project.standard.id else set()
+            keys |= {f"{standard.id}:{item.clause_id}", f"{standard.id}:{item.clause}"}
             for rtype in project.record_types.values():
-                if item.clause_id in rtype.clauses or item.clause in rtype.clauses:
+                if keys & set(rtype.clauses):
                     out.append(W.md("    - kept as {}\n", W.link(rtype.title, paths.relative(paths.record_type_page(rtype.id), uri))))
         out.append(Markup("\n"))
     out.append(W.md("{}{{ .md-button }}\n", W.link(f"Read clause {clause.id} on ISO's Online Browsing Platform", standard.url)))
@@ -126,8 +131,8 @@ def matrix_page(project: Project, standard: Standard) -> str:
     docs = sorted(project.documents.values(), key=lambda d: d.id)
     rows = []
     for clause in standard.requirement_clauses():
-        addressed = {d.id for d in project.documents_by_clause.get(clause.id, [])}
-        if clause.id in project.not_applicable:
+        addressed = {d.id for d in project.documents_for(clause)}
+        if project.not_applicable_for(clause) is not None:
             marks = ["n/a"] * len(docs)
         else:
             marks = ["●" if d.id in addressed else "" for d in docs]

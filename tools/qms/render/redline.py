@@ -15,7 +15,7 @@ from qms.history.redline import (
     front_matter,
     redline_blocks,
 )
-from qms.history.revisions import Change
+from qms.history.revisions import Change, titled
 from qms.render.writer import SITE as W
 from qms.render.writer import Markup, html_text
 
@@ -79,7 +79,7 @@ def compare_page(doc_id: str, title: str, change: Change, old_text: str | None, 
     facts: dict[str, object] = {
         "Revision": f"{old_rev} → {new_rev}",
         "Date": change.date,
-        "Change": change.summary + (f" ({change.pr})" if change.pr else ""),
+        "Change": titled(change.summary, change.pr),
         "Author": change.author or "—",
         "Approved by": ", ".join(change.approved_by) or "none recorded",
         "Commit": W.link(W.code(change.short), commit_url) if commit_url else W.code(change.short),

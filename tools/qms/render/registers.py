@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable, Iterable, Mapping
 
+from qms.analysis import due as audit_dates
 from qms.clock import as_date
 from qms.model.documents import Document
 from qms.model.project import Project
 from qms.model.records import (
     RecordType,
+    next_id,
     public_view,
     retain_coverage,
     revision_key,
     split_field,
 )
-from qms.render import paths
+from qms.render import editlinks, formats, paths
 from qms.render.pages import GENERATED_HEADER
 from qms.render.writer import SITE, Markup
 
@@ -117,11 +119,12 @@ class RecordsPageWriter:
         when = as_date(day)
         if when is None:
             return text(day) if day else Markup("")
+        shown = formats.day(self.project.settings, when)
         if when < self.today:
-            return W.md("{} {}", when, badge("overdue", "bad"))
+            return W.md("{} {}", shown, badge("overdue", "bad"))
         if when <= self.today + dt.timedelta(days=soon_days):
-            return W.md("{} {}", when, badge("due soon", "warn"))
-        return text(when)
+            return W.md("{} {}", shown, badge("due soon", "warn"))
+        return text(shown)
 
     def value(self, rtype: RecordType, fpath: str, value: Any) -> Markup:
         """A field value for a table cell: references become links, lists are joined."""
@@ -166,7 +169,7 @@ class RecordsPageWriter:
 
     def footer(self) -> Markup:
         folder = self.project.settings.rel(self.project.settings.records_dir)
-        return W.md("\n*Generated from {}/ on {}.*\n", folder, self.today.isoformat())
+        return W.md("\n*Generated from {}/ on {}.*\n", folder, formats.day(self.project.settings, self.today))
 
 
 def ordered_clauses(project: Project, clause_ids: Iterable[str]) -> list[str]:
@@ -213,16 +216,16 @@ def calibration_status(page: RecordsPageWriter) -> Markup:
         shown = badge(state, CALIBRATION_STATES[state])
         if quarantined:
             shown = W.md("{} {}", shown, badge("quarantined", "warn"))
-        row = [page.record(eq["id"]), eq.get("description", ""), eq.get("location", ""),
-               W.md("{} months", eq.get("calibration_interval_months", "")), eq.get("method", ""),
-               W.md("{} ({})", page.record(cal["id"]), cal.get("date")) if cal else "", (cal or {}).get("as_found", ""),
-               (cal or {}).get("next_due", ""), shown]
+        row = [page.record(eq["id"]), shown, (cal or {}).get("next_due", ""), eq.get("description", ""),
+               eq.get("location", ""), W.md("{} months", eq.get("calibration_interval_months", "")),
+               eq.get("method", ""), W.md("{} ({})", page.record(cal["id"]), cal.get("date")) if cal else "",
+               (cal or {}).get("as_found", "")]
         items.append((order.index(state), str((cal or {}).get("next_due", "")), state, quarantined, row))
     items.sort(key=lambda i: (i[0], i[1]))
     states = Counter(i[2] for i in items)
     urgent = [i[4] for i in items if i[2] in ("never calibrated", "overdue", "due soon") or (i[3] and i[2] != "withdrawn")]
-    headers = ["Equipment", "Description", "Location", "Interval", "Method", "Last calibration", "As found",
-               "Next due", "Status"]
+    headers = ["Equipment", "Status", "Next due", "Description", "Location", "Interval", "Method", "Last calibration",
+               "As found"]  # id, status and due date first: in view on a phone and while the table scrolls
     basis = [c for c in page.views["calibration"] if c.get("traceability") == "other-basis"]
     oot = [c for c in page.views["calibration"] if c.get("as_found") == "out-of-tolerance"]
     return W.concat(
@@ -248,7 +251,10 @@ def training_matrix(page: RecordsPageWriter) -> Markup:
     people = [p for p in page.views["person"] if p.get("status", "active") == "active"]
     training = page.views["training"]
     on_docs = [t for t in training if t.get("document")]
-    doc_ids = sorted({t["document"] for t in on_docs}, key=_doc_sort_key)
+    from qms.analysis import training as trainingmod
+
+    to_train = {(b.person, b.document.id) for b in trainingmod.training_due(page.project)}
+    doc_ids = sorted({t["document"] for t in on_docs} | {d for _, d in to_train}, key=_doc_sort_key)
     last = {(t["person"], t["document"]): t for t in sorted(on_docs, key=lambda t: (str(t.get("date")), t["id"]))}
     out = [W.md("Each cell shows the revision a person was last trained on. {} is the current revision; {} is an "
                 "older revision than the document's current one, so the person needs a briefing on the changes. "
@@ -264,11 +270,13 @@ def training_matrix(page: RecordsPageWriter) -> Markup:
         for doc_id in doc_ids:
             t = last.get((person["id"], doc_id))
             if t is None:
-                row.append("")
+                row.append(badge("to train", "bad") if (person["id"], doc_id) in to_train else "")
                 continue
             doc = page.project.documents.get(doc_id)
             old = doc is not None and revision_key(str(t.get("revision"))) < revision_key(doc.revision)
             cell = badge(f"rev {t.get('revision')}", "warn" if old else "ok")
+            if (person["id"], doc_id) in to_train and not old:
+                cell = W.md("{} {}", cell, badge("to train", "bad"))
             if t.get("result") in ("competent-supervised", "not-yet-competent"):
                 cell = W.md("{} {}", cell, str(t["result"]).replace("-", " "))
             row.append(cell)
@@ -279,8 +287,10 @@ def training_matrix(page: RecordsPageWriter) -> Markup:
     courses = [t for t in training if not t.get("document")]
     return W.concat(
         *out,
-        W.md("{} people, {} documents, **{} trainings on an older revision**.\n\n", len(people), len(doc_ids),
-             len(outdated)),
+        W.md("{} people, {} documents, **{} trainings on an older revision**, **{} briefings to do** ({} marks a "
+             "person whose role must know the document and who has no training record for its current revision; "
+             "{} lists them).\n\n", len(people), len(doc_ids), len(outdated), len(to_train),
+             badge("to train", "bad"), W.code("qms training-due")),
         W.md('<div class="qms-matrix" markdown>\n\n{}</div>\n\n', table(headers, rows, empty=" ")),
         W.heading(2, "Trained on an older revision"),
         table(["Person", "Document", "Trained on", "Current", "Date", "Record"], outdated),
@@ -301,6 +311,15 @@ def _month(value: object) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+def _planned_cell(audit: dict) -> Markup | str:
+    """The month first planned, and the month it was re-planned to with the day and reason when it moved."""
+    moved = audit_dates.replan(audit)
+    if not moved:
+        return str(audit.get("planned", ""))
+    return W.md("{} → {} (re-planned on {}: {})", audit.get("planned", ""), moved["to"], moved["decided"],
+                " ".join(str(moved["reason"]).split()))
+
+
 def audit_programme(page: RecordsPageWriter) -> Markup:
     """Planned against done audits, by audit, by clause and by process."""
     this_month = (page.today.year, page.today.month)
@@ -310,8 +329,9 @@ def audit_programme(page: RecordsPageWriter) -> Markup:
         state = {}
         for audit in audits:
             status = audit.get("status", "planned")
-            month = _month(audit.get("planned"))
-            state[audit["id"]] = "overdue" if status == "planned" and month is not None and month < this_month else status
+            month = _month(audit_dates.planned_month(audit))
+            state[audit["id"]] = ("overdue" if status in ("planned", "postponed") and month is not None
+                                  and month < this_month else status)
         counts = Counter(state.values())
         out += [W.heading(2, W.md("Programme {} ({})", programme.get("year", ""), page.record(programme["id"]))),
                 W.md("Approved by {} on {}. **{} of {} audits done**; {} overdue, {} planned, {} postponed, "
@@ -322,7 +342,7 @@ def audit_programme(page: RecordsPageWriter) -> Markup:
         out.append(table(
             ["Audit", "Process", "Clauses", "Planned", "Auditor", "Status", "Done", "Report"],
             [[a["id"], page.doc(a.get("process", ""), with_title=True),
-              W.join(", ", (page.clause(c) for c in a.get("clauses") or [])), a.get("planned", ""),
+              W.join(", ", (page.clause(c) for c in a.get("clauses") or [])), _planned_cell(a),
               page.person(a.get("auditor", "")), badge(state[a["id"]], kinds.get(state[a["id"]], "info")),
               a.get("done", ""), page.record(a["report"]) if a.get("report") else ""] for a in audits]))
         by_clause: dict[str, Counter[str]] = defaultdict(Counter)
@@ -370,20 +390,21 @@ def nonconforming_outputs(page: RecordsPageWriter) -> Markup:
     views = sorted(page.views["nonconforming-output"], key=lambda v: str(v.get("date")), reverse=True)
     rtype = page.project.record_types["nonconforming-output"]
     open_ = [v for v in views if v.get("status") != "closed"]
-    cost = sum(float(v.get("cost") or 0) for v in views)
-    headers = ["NCR", "Date", "Part", "Qty", "Found at", "Nonconformity", "Disposition", "Concession", "Decided by",
-               "Status", "Corrective action"]
+    costs = [float(v["cost"]) for v in views if isinstance(v.get("cost"), (int, float))]
+    cost = W.md("; recorded cost of scrap and rework {}", formats.money(page.project.settings, sum(costs))) if costs \
+        else Markup("")
+    headers = ["NCR", "Status", "Date", "Part", "Qty", "Found at", "Nonconformity", "Disposition", "Concession",
+               "Decided by", "Corrective action"]
 
     def row(v: dict) -> list[object]:
         status = badge(v.get("status", ""), "warn" if v.get("status") != "closed" else "ok")
-        return [page.record(v["id"]), v.get("date", ""), v.get("part_number", ""), v.get("quantity", ""),
+        return [page.record(v["id"]), W.md("{} {}", status, v["closed"]) if v.get("closed") else status,
+                v.get("date", ""), v.get("part_number", ""), v.get("quantity", ""),
                 v.get("detected_at", ""), v.get("description", ""), v.get("disposition", ""),
                 v.get("concession", ""), page.value(rtype, "decided_by", v.get("decided_by")),
-                W.md("{} {}", status, v["closed"]) if v.get("closed") else status,
                 page.record(v["corrective_action"]) if v.get("corrective_action") else ""]
 
-    return W.concat(W.md("{} nonconforming outputs, **{} open**; recorded cost of scrap and rework £{}.\n\n",
-                         len(views), len(open_), f"{cost:,.0f}"),
+    return W.concat(W.md("{} nonconforming outputs, **{} open**{}.\n\n", len(views), len(open_), cost),
                     W.heading(2, "Open"), table(headers, map(row, open_)),
                     W.heading(2, "Closed"), table(headers, (row(v) for v in views if v.get("status") == "closed")))
 
@@ -530,6 +551,15 @@ class Register:
     def uri(self) -> str:
         return f"{REGISTERS_DIR}/{self.name}.md"
 
+    @property
+    def xlsx_uri(self) -> str:
+        """The register as an Excel workbook: a sheet per record type (qms.render.spreadsheet)."""
+        return f"{REGISTERS_DIR}/{self.name}.xlsx"
+
+    def csv_uri(self, type_id: str) -> str:
+        """One record type of the register as CSV."""
+        return f"{REGISTERS_DIR}/{self.name}-{type_id}.csv"
+
 
 REGISTERS = (
     Register("calibration-status", "Calibration status", ("equipment", "calibration"), calibration_status,
@@ -560,8 +590,12 @@ def available_registers(project: Project) -> list[Register]:
 
 def register_page(project: Project, register: Register, today: dt.date, views: Views) -> str:
     page = RecordsPageWriter(project, register.uri, today, views)
+    downloads = W.md("**Download:** {} · CSV: {} (published fields only; edit them and bring them back with "
+                     "`qms import-records`)\n\n",
+                     page.link(register.xlsx_uri, "Excel workbook"),
+                     W.join(", ", (page.link(register.csv_uri(t), project.record_types[t].title) for t in register.types)))
     return GENERATED_HEADER + W.concat(W.heading(1, register.title), W.md("This register shows {}.\n\n", register.summary),
-                                       page.serves(register.types), register.render(page), page.footer())
+                                       downloads, page.serves(register.types), register.render(page), page.footer())
 
 
 def registers_index(project: Project, today: dt.date, views: Views) -> str:
@@ -622,15 +656,44 @@ def record_type_page(project: Project, rtype: RecordType, today: dt.date, views:
     if rtype.date_field:
         records = sorted(records, key=lambda v: str(v.get(rtype.date_field, "")), reverse=True)
     columns = [c for c in rtype.columns if split_field(c)[0] in rtype.public_fields]
+    web = editlinks.editor(project.settings)
+    headers = [field_label(rtype, c) for c in columns]
+    rows = [[page.value(rtype, c, v.get(c)) for c in columns] for v in records]
+    if web is not None:
+        files = {r.id: r.path for r in project.records if r.type == rtype.id}
+        headers.append("Source")
+        for row, view in zip(rows, records):
+            where = files.get(str(view["id"]))
+            row.append(W.link("edit", web.edit(where), f"Edit {view['id']} in {web.name}") if where else "")
+    form = Markup("") if rtype.confidential else W.md(
+        "{}: a form that checks each field and makes the record's YAML.\n\n",
+        page.link(f"{paths.RECORDS_DIR}/new/{rtype.id}.md", "New record"))
     out += [W.heading(2, f"Records ({len(records)})"), Markup("Newest first.\n\n" if rtype.date_field else ""),
-            table([field_label(rtype, c) for c in columns],
-                  [[page.value(rtype, c, v.get(c)) for c in columns] for v in records])]
+            form, new_record_link(project, rtype, today, web), table(headers, rows)]
     out += [W.heading(2, "Fields"),
             table(["Field", "Required", "Published", "Description"],
                   [[code(name), "yes" if name in rtype.required else "",
                     "yes" if name in rtype.public_fields and name not in rtype.confidential_fields else "no",
                     rtype.field_description(name)] for name in rtype.properties])]
     return GENERATED_HEADER + W.concat(*out, page.footer())
+
+
+def new_record_link(project: Project, rtype: RecordType, today: dt.date, web: editlinks.Editor | None) -> Markup:
+    """A link to a new-file page in the repository's editor, path (with the next free id) and fields filled in."""
+    if web is None:
+        return Markup("")
+    record_id = next_id(rtype, set(project.record_set.known_ids()) if project.record_set else set(), today)
+    if record_id is None:
+        return Markup("")
+    folder = project.settings.rel(project.settings.records_dir)
+    lines = [f"# {rtype.title}: fill in every value, then propose the new file.", f"id: {record_id}"]
+    for name in rtype.required:
+        if name != "id":
+            description = " ".join(str((rtype.properties.get(name) or {}).get("description", "")).split())
+            lines.append(f"{name}:   # {description}" if description else f"{name}:")
+    url = web.new_file(f"{folder}/{rtype.id}/{record_id}.yaml", "\n".join(lines) + "\n")
+    return W.md("{} (the next free id, {}; the change arrives as a pull request).\n\n",
+                W.link(f"Add a record on {web.name}", url), record_id)
 
 
 def records_index(project: Project, today: dt.date, views: Views) -> str:

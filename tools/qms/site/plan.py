@@ -21,7 +21,10 @@ from typing import Mapping
 from qms import package
 from qms.analysis.checks import check_all
 from qms.config import Settings, option_line
-from qms.history.changecontrol import controlled_folders
+from qms.history import recordchanges
+from qms.history.approvals import judged_history, rewrite_problems
+from qms.history.changecontrol import controlled_changes, controlled_folders
+from qms.history.pullrequest import base_problems, proposed_commits
 from qms.history.revisions import History, load_history
 from qms.model import glossary
 from qms.model.documents import Document
@@ -29,7 +32,8 @@ from qms.model.project import Project, load_project
 from qms.model.yamlio import YAMLSyntaxProblem, split_front_matter
 from qms.model.yamlio import load as load_yaml
 from qms.problems import Problem
-from qms.render import changes, docpage, pages, paths, registers, reports, sanitize
+from qms.render import (changes, docpage, forms, pages, pastrevisions, paths, registers, reports, sanitize,
+                        spreadsheet)
 from qms.render.links import Linker
 
 CSS_URI = "assets/qms/qms.css"
@@ -63,12 +67,24 @@ class Loaded:
     problems: tuple[Problem, ...]  # everything the checks found (documents, references, records, change control)
 
 
-def load(settings: Settings, today: dt.date) -> Loaded:
+def load(settings: Settings, today: dt.date, base: str | None = None) -> Loaded:
     """Read the project and its git history and check them as of `today`. Raises QMSError only when no truthful
-    manual can be built (a broken catalogue, schema or repository)."""
+    manual can be built (a broken catalogue, schema or repository).
+
+    With `base` (the target branch of a pull request, e.g. origin/main) the branch's commits are judged as one
+    proposed change: the net change from the merge base (`pullrequest.base_problems`), not commit by commit.
+    """
     project = load_project(settings)
-    history = load_history(settings.root, controlled_folders(settings))
-    return Loaded(settings, project, history, tuple(check_all(project, history, today)))
+    history = judged_history(load_history(settings.root, controlled_folders(settings),
+                                          revision_scheme=settings.revision_scheme), project)
+    rewrites = rewrite_problems(history, settings.policy, settings.rel(settings.config_file),
+                                controlled_changes(history))
+    proposed = proposed_commits(settings.root, base) if base else frozenset()
+    problems = check_all(project, history, today, proposed=proposed)
+    if base:  # the documents' net change, and the records' (closed-record-edited, confidentiality-change, ...)
+        problems += base_problems(project, base)
+        problems += recordchanges.base_problems(project, base)
+    return Loaded(settings, project, history, tuple(problems) + tuple(rewrites))
 
 
 @dataclass(frozen=True)
@@ -88,7 +104,7 @@ class PlannedFile:
     """Any other file the manual adds (a stylesheet, a task calendar)."""
 
     uri: str
-    content: str
+    content: str | bytes
 
 
 @dataclass(frozen=True)
@@ -161,7 +177,7 @@ class Plan:
 
 # Folders whose pages stay out of the navigation (their index page is listed): a page per clause, a page per change.
 def _unlisted_folders(project: Project) -> tuple[str, ...]:
-    return (f"{paths.standard_dir(project.standard)}/", f"{changes.CHANGES_DIR}/")
+    return (f"{paths.standard_dir(project.standard)}/", f"{changes.CHANGES_DIR}/", f"{forms.FORMS_DIR}/")
 
 
 def _planned_page(uri: str, content: str, unlisted: tuple[str, ...]) -> PlannedPage:
@@ -188,16 +204,28 @@ def _front_matter(content: str) -> dict:
 def document_page(project: Project, history: History, doc: Document) -> DocumentPage:
     """What `doc`'s page shows around its text: heading, control block, notices, cross-references, history."""
     before, after = docpage.decoration(project, doc, control_rows=changes.control_rows(history, doc),
-                                       header_extra=changes.draft_banner(history, doc),
+                                       header_extra=changes.draft_banner(history, doc)
+                                       + changes.signature_block(project, history, doc),
                                        footer_extra=changes.revision_table(project, history, doc))
     return DocumentPage(doc.src_uri, doc, doc.label, doc.status if doc.status in STATUS_LABELS else None,
                         before, after)
 
 
-def generated_content(project: Project, history: History, today: dt.date) -> dict[str, str]:
-    """Every generated page and calendar, uri -> text: catalogue pages, registers, change control, reports."""
-    return {**pages.generated_pages(project), **registers.register_pages(project, today),
-            **changes.change_pages(project, history), **reports.report_pages(project, today, history)}
+def generated_content(project: Project, history: History, today: dt.date) -> dict[str, str | bytes]:
+    """Every generated page and file, uri -> text or bytes: catalogue pages, registers (with their CSV and Excel
+    downloads), record forms, change control, past revisions, reports and calendars."""
+    content: dict[str, str | bytes] = {
+        **pages.generated_pages(project), **registers.register_pages(project, today),
+        **spreadsheet.spreadsheet_files(project, today), **forms.form_files(project, today),
+        **changes.change_pages(project, history), **reports.report_pages(project, today, history)}
+    settings = project.settings
+    published = {page.src_uri for page in project.pages}
+
+    def exists(uri: str) -> bool:  # a page or file of the site, for the links of past revisions' texts
+        return uri in content or uri in published or (settings.docs_dir / uri).is_file()
+
+    content.update(pastrevisions.past_pages(project, history, exists))
+    return content
 
 
 def build(loaded: Loaded, today: dt.date) -> Plan:

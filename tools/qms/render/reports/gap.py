@@ -23,9 +23,12 @@ def gap_markdown(project: Project, analysis: gapmod.GapAnalysis, as_of: dt.date,
            w.md("Every clause of {} that holds requirements, compared with this quality system on {}: the documents "
                 "that address it, the documented information the standard requires there (a document to maintain, "
                 "records to retain) and whether it exists, and the clauses the scope declares not applicable. "
-                "**Covered**: an effective document addresses the clause and the information it requires exists. "
-                "**Partial**: something is missing, such as a required record type without records yet. **Gap**: "
-                "nothing addresses the clause yet.\n\n", std.short, as_of.isoformat())]
+                "**Covered**: an effective document with real text (not a placeholder) addresses the clause, the "
+                "information it requires is on file as the rules ask, and no check of the rules lowers it (open "
+                "major findings, overdue reviews, calibrations or corrective actions, stale training, an incomplete "
+                "audit programme or management review). **Partial**: something is missing; the reasons say what, "
+                "with the ids of the evidence. **Gap**: nothing addresses the clause yet.\n\n", std.short,
+                as_of.isoformat())]
     if analysis.assessment is not None:
         a = analysis.assessment
         when = f" on {a.date.isoformat()}" if a.date else ""
@@ -79,8 +82,9 @@ def gap_markdown(project: Project, analysis: gapmod.GapAnalysis, as_of: dt.date,
         for row in [c for c in analysis.clauses if c.clause.top == group.clause.id]:
             rows.append([links.clause(row.clause), links.clause_name(row.clause), links.status_badge(row.status),
                          w.join(", ", (links.doc(d, False) for d in row.documents)),
-                         w.lines(_information(links, i) for i in row.information), w.lines(row.reasons)])
-        out.append(w.table(["Clause", "Title", "Status", "Documents", "Required information", "Notes"], rows))
+                         w.lines(_information(links, i) for i in row.information), _notes(links, row)])
+        out.append(w.table(["Clause", "Title", "Status", "Documents", "Required information", "Reasons and notes"],
+                           rows))
     if uri is not None:
         out.append(w.md("† {} gives these numbered items no title; the label in italics is ours.\n\n", std.short))
     assessed = [c for c in analysis.clauses if c.assessment]
@@ -107,10 +111,27 @@ def gap_markdown(project: Project, analysis: gapmod.GapAnalysis, as_of: dt.date,
     return w.concat(*out)
 
 
+def _notes(links: Links, row: gapmod.ClauseGap) -> Markup:
+    """The reasons for a verdict (each with the ids of its evidence) and our note on the clause."""
+    w = links.w
+    parts: list[object] = []
+    finding_reasons = {f.reason: f for f in row.findings}
+    for reason in row.reasons:
+        finding = finding_reasons.get(reason)
+        if finding is not None and finding.evidence:
+            parts.append(w.md("{} (evidence: {})", reason, ", ".join(finding.evidence)))
+        else:
+            parts.append(reason)
+    if row.note:
+        parts.append(w.md("{} {}", w.strong("Note:"), row.note))
+    return w.lines(parts)
+
+
 def _information(links: Links, info: gapmod.InformationStatus) -> Markup:
     w = links.w
     verb = "Maintain" if info.item.kind == "maintain" else "Retain"
-    mark = {gapmod.EXISTS: "✓", gapmod.NO_RECORDS: "✗", gapmod.MISSING: "✗", gapmod.NOT_APPLICABLE: "n/a"}[info.state]
+    mark = {gapmod.EXISTS: "✓", gapmod.NO_RECORDS: "✗", gapmod.MISSING: "✗", gapmod.INCOMPLETE: "◐",
+            gapmod.NOT_APPLICABLE: "n/a"}[info.state]
     where: object = ""
     if info.record_types:
         where = w.md(": {}", w.join(", ", (w.md("{} ({})", links.record_type(t), f"{n} record{'s' if n != 1 else ''}")
@@ -122,5 +143,6 @@ def _information(links: Links, info: gapmod.InformationStatus) -> Markup:
     return w.md("{} {} {}{}", mark, verb, info.item.clause, where)
 
 
-def gap_page(project: Project, today: dt.date) -> str:
-    return report_page(gap_markdown(project, gapmod.analyse(project), today, GAP_PAGE), project)
+def gap_page(project: Project, today: dt.date, history: object = None) -> str:
+    analysis = gapmod.analyse(project, as_of=today, history=history)  # type: ignore[arg-type]
+    return report_page(gap_markdown(project, analysis, today, GAP_PAGE), project)

@@ -7,7 +7,7 @@ from typing import Sequence
 
 from qms.analysis.reviewpack import Period, ReviewPack, compile_pack
 from qms.model.project import Project
-from qms.render import charts
+from qms.render import charts, formats
 from qms.render.reports.common import REPORTS_DIR, Links, day, month_label, report_page
 from qms.render.writer import Markup
 
@@ -34,6 +34,10 @@ def pack_markdown(project: Project, pack: ReviewPack, uri: str | None = None) ->
     out.append(_pack_monitoring(links, pack, uri is not None))
     out.append(_pack_objectives(links, pack, uri is not None))
     out.append(_pack_suppliers(links, pack))
+    out.append(_pack_notes(links, pack.context_changes, "Changes in external and internal issues",
+                           "No context document and no review input on changes in the context in the period."))
+    out.append(_pack_notes(links, pack.risk_actions, "Effectiveness of actions on risks and opportunities",
+                           "No risk document and no review input on risks and opportunities in the period."))
     out.append(_pack_notes(links, pack.resources, "Adequacy of resources",
                            "No management review in the period recorded an input or decision on resources."))
     out.append(_pack_notes(links, pack.improvements, "Opportunities for improvement",
@@ -84,14 +88,22 @@ def _pack_audits(links: Links, pack: ReviewPack) -> Markup:
     return w.concat(*out)
 
 
+def _cost(links: Links, nc: object) -> str:
+    """', cost £1,234.50' in the manual's currency and locale; nothing when no record states a cost."""
+    recorded = [r for r in getattr(nc, "records", ()) if isinstance(r.data.get("cost"), (int, float))]
+    if not recorded:
+        return ""
+    return f", cost {formats.money(links.project.settings, nc.cost, digits=2)}"
+
+
 def _pack_nonconformities(links: Links, pack: ReviewPack, with_charts: bool) -> Markup:
     w = links.w
     nc = pack.nonconformities
     ca = pack.corrective
     where = f"By where found: {', '.join(f'{k} {v}' for k, v in nc.by('detected_at').items())}. " if nc.total else ""
     out = [w.heading(2, "Nonconformities and corrective actions"),
-           w.md("**{}** nonconforming outputs ({} parts, cost £{}), {} still open. {}\n\n", nc.total, nc.parts,
-                f"{nc.cost:,.2f}", nc.open, where)]
+           w.md("**{}** nonconforming outputs ({} parts{}), {} still open. {}\n\n", nc.total, nc.parts,
+                _cost(links, nc), nc.open, where)]
     if with_charts and nc.per_month:
         labels = [month_label(m) for m, _ in nc.per_month]
         values = [float(n) for _, n in nc.per_month]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Sequence
 
+from qms.analysis import due as duemod
 from qms.analysis import reviews as reviewsmod
 from qms.model.project import Project
 from qms.render.reports.common import REPORTS_DIR, STATUS_BADGE, Links, day, report_page
@@ -16,7 +17,7 @@ SCHEDULE_PAGE = f"{REPORTS_DIR}/review-schedule.md"
 
 
 def schedule_markdown(project: Project, items: Sequence[reviewsmod.ReviewDue], as_of: dt.date,
-                      uri: str | None = None) -> str:
+                      uri: str | None = None, records: Sequence[duemod.DueItem] | None = None) -> str:
     """Documents by review status: overdue, due within 30 days, later, not scheduled."""
     links = Links(project, uri)
     w = links.w
@@ -48,10 +49,18 @@ def schedule_markdown(project: Project, items: Sequence[reviewsmod.ReviewDue], a
         out.append(w.table(["Document", "Status", "Why"],
                            [[links.doc(i.document), i.document.status, i.reason] for i in groups["unscheduled"]]))
     out.append(w.md("To record a review that found a document still suitable without changing it, run {} and commit "
-                    "the change with an {} trailer.\n", w.code("qms review-done DOC-ID"), w.code("Approved-by:")))
+                    "the change with an {} trailer.\n\n", w.code("qms review-done DOC-ID"), w.code("Approved-by:")))
+    if records is not None:
+        from qms.render.reports.due import due_table
+
+        out.append(w.heading(2, "Records due"))
+        out.append(w.md("Calibrations, corrective actions, training that expires, planned internal audits and the next "
+                        "management review ({} lists them with the document reviews).\n\n", w.code("qms due")))
+        out.append(due_table(links, records, level=3))
     return w.concat(*out)
 
 
 def schedule_page(project: Project, today: dt.date, history: "History | None") -> str:
     items = reviewsmod.review_schedule(project, today, reviewsmod.last_reviews(project, history))
-    return report_page(schedule_markdown(project, items, today, SCHEDULE_PAGE), project)
+    records = duemod.due_items(project, today, history, documents=False)
+    return report_page(schedule_markdown(project, items, today, SCHEDULE_PAGE, records), project)

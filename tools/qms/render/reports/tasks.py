@@ -31,7 +31,7 @@ def _when(item: tasksmod.ScheduledTask) -> str:
 
 
 def tasks_markdown(project: Project, items: Sequence[tasksmod.ScheduledTask], uri: str | None = None,
-                   role: str | None = None) -> str:
+                   role: str | None = None, dues: Sequence = ()) -> str:
     """The calendar of every role (or of one), by frequency, each task linked to the document requiring it."""
     links = Links(project, uri)
     w = links.w
@@ -71,6 +71,14 @@ def tasks_markdown(project: Project, items: Sequence[tasksmod.ScheduledTask], ur
             row += [] if role else [links.role(t.role, pages)]
             rows.append(row + [t.task.what, links.doc(t.document)])
         out.append(w.table([*head, "Task", "Required by"], rows))
+    shown = [d for d in dues if d.days <= 90]
+    if shown:
+        from qms.render.reports.due import due_table
+
+        out.append(w.heading(2, "Due dates"))
+        out.append(w.md("Records and document reviews due within 90 days or overdue{} (in the calendar file too).\n\n",
+                        " for this role" if role else ""))
+        out.append(due_table(links, shown, level=3))
     if not items:
         out.append(w.paragraph("No document gives this role a recurring task.") if role else
                    w.md("No document declares recurring tasks yet: add {} to a document's front matter.\n\n",
@@ -78,19 +86,25 @@ def tasks_markdown(project: Project, items: Sequence[tasksmod.ScheduledTask], ur
     return w.concat(*out)
 
 
-def task_pages(project: Project, today: dt.date) -> dict[str, str]:
-    """The combined calendar, a page per role with tasks, and an .ics file for each."""
+def task_pages(project: Project, today: dt.date, history: object = None) -> dict[str, str]:
+    """The combined calendar, a page per role with tasks, and an .ics file for each, with the due dates of records
+    and document reviews (qms.analysis.due) owned by each role."""
+    from qms.analysis import due as duemod
+
     items, _ = tasksmod.scheduled_tasks(project.documents.values())
-    out = {TASKS_INDEX: report_page(tasks_markdown(project, items, TASKS_INDEX), project),
-           role_calendar(None): calendar_text(project, items, today)}
+    dues = duemod.due_items(project, today, history)  # type: ignore[arg-type]
+    out = {TASKS_INDEX: report_page(tasks_markdown(project, items, TASKS_INDEX, dues=dues), project),
+           role_calendar(None): calendar_text(project, items, today, dues)}
     for rid, tasks in tasksmod.by_role(items).items():
-        out[role_page(rid)] = report_page(tasks_markdown(project, tasks, role_page(rid), rid), project)
-        out[role_calendar(rid)] = calendar_text(project, tasks, today)
+        mine = [d for d in dues if d.owner == rid]
+        out[role_page(rid)] = report_page(tasks_markdown(project, tasks, role_page(rid), rid, mine), project)
+        out[role_calendar(rid)] = calendar_text(project, tasks, today, mine)
     return out
 
 
-def calendar_text(project: Project, items: Sequence[tasksmod.ScheduledTask], today: dt.date) -> str:
-    """The .ics text of a set of tasks, starting `today`, stamped at midnight UTC of `today`."""
+def calendar_text(project: Project, items: Sequence[tasksmod.ScheduledTask], today: dt.date,
+                  dues: Sequence = ()) -> str:
+    """The .ics text of a set of tasks (and due dates), starting `today`, stamped at midnight UTC of `today`."""
     titles = {rid: r.title for rid, r in project.organization.roles.items()}
     stamp = dt.datetime.combine(today, dt.time(), dt.timezone.utc)
-    return tasksmod.to_ical(items, project.organization.short_name, today, stamp, titles).decode("utf-8")
+    return tasksmod.to_ical(items, project.organization.short_name, today, stamp, titles, dues=dues).decode("utf-8")
