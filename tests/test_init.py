@@ -166,7 +166,7 @@ def test_ignored_flags_are_not_reported_and_shown_as_not_judged(company: Path):
     assert "| 2026-12-05 |" in trail or "2026-12-05" in trail
     row = next(line for line in trail.splitlines() if "reviewed weekly" in line)
     assert "unsigned (not judged)" in row and "direct-change (not judged)" not in row and "direct-change" in row
-    config.write_text(config.read_text().replace("errors: [no-revision-bump]", "errors: [no-revision-bump, unsigned]"))
+    config.write_text(config.read_text().replace("errors: [no-revision-bump,", "errors: [unsigned, no-revision-bump,"))
     result = run(["qms", "check"], cwd=company)
     assert result.returncode == 1 and re.search(r"mkdocs.yml:\d+: qms option policy.ignore: unsigned is also listed",
                                                 result.stderr), result.output

@@ -85,7 +85,7 @@ def company(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> dict:
     marker = base / "pull-request-code-ran"
     (repo / "main.py").write_text(f"def define_env(env):\n    open({str(marker)!r}, 'w').write('ran')\n")
     config = (repo / "mkdocs.yml").read_text()
-    (repo / "mkdocs.yml").write_text(config.replace("errors: [no-revision-bump]", "errors: []"))
+    (repo / "mkdocs.yml").write_text(config.replace("errors: [no-revision-bump, self-approval, revision-not-increased]", "errors: []"))
     sh(["git", "add", "-A"], repo, env)
     assert sh(["git", "commit", "-q", "-m", "QP-01: every change is reviewed"], repo, env).returncode == 0
     assert sh(["git", "push", "-q", "origin", "reword-qp01"], repo, env).returncode == 0
@@ -153,7 +153,7 @@ def test_github_workflow_steps_pass_on_a_fresh_manual(company: dict, event: str,
         assert "Not applied in this build" in diff and "`main.py`" in diff and "`mkdocs.yml`" in diff
         assert "QP-01" in summary.read_text()
         assert not company["marker"].exists(), "the pull request's main.py ran in its own build"
-        assert "errors: [no-revision-bump]" in (work / "mkdocs.yml").read_text()  # the target branch's policy
+        assert "errors: [no-revision-bump, self-approval, revision-not-increased]" in (work / "mkdocs.yml").read_text()  # the target branch's policy
         assert "Every change is reviewed before it is merged." in (work / "site/procedures/QP-01-control-of-documented-information.html").read_text()
     else:
         assert (work / "site/index.html").is_file()
