@@ -59,8 +59,8 @@ def test_record_pages_link_each_record_and_a_new_one_with_the_next_free_id(examp
     url = urlsplit(page[start:page.index(")", start)])
     query = parse_qs(url.query)
     assert url.path == "/aldwick/qms/new/main"
-    assert query["filename"] == ["records/calibration/CAL-2026-020.yaml"]
-    assert query["value"][0].splitlines()[1] == "id: CAL-2026-020"
+    assert query["filename"] == ["records/calibration/CAL-2026-022.yaml"]  # after CAL-2026-021, the last
+    assert query["value"][0].splitlines()[1] == "id: CAL-2026-022"
     people = register_pages(project, TODAY)["records/person.md"]
     names = {str(r.data["name"]) for r in project.records if r.type == "person"}
     assert not any(name in people for name in names)  # the links carry paths and ids only

@@ -43,7 +43,7 @@ def checked_in_a_copy(tmp_path: Path, type_id: str, yaml_text: str) -> tuple[str
 def test_the_calibration_form_makes_a_record_that_passes_qms_check(tab: Tab, tmp_path: Path):  # noqa: F811
     tab.goto(CALIBRATION_FORM)
     page = tab.page
-    assert page.locator("#qms-f-id").input_value() == "CAL-2026-020"  # the next free id
+    assert page.locator("#qms-f-id").input_value() == "CAL-2026-022"  # the next free id
     equipment = page.locator("#qms-f-equipment option").all_inner_texts()
     assert "APE-MIC-0142" in equipment  # a pick list of the equipment's ids
     fill(tab, {"equipment": "APE-MIC-0142", "date": "2026-11-30", "provider": "in-house", "certificate": "IH-26-114",
@@ -56,10 +56,10 @@ def test_the_calibration_form_makes_a_record_that_passes_qms_check(tab: Tab, tmp
     assert page.locator("#qms-form-yaml").is_hidden()
     fill(tab, {"performed_by": "P-003"})
     text = make(tab)
-    assert "id: CAL-2026-020\n" in text and "performed_by: P-003\n" in text and "date: 2026-11-30\n" in text
+    assert "id: CAL-2026-022\n" in text and "performed_by: P-003\n" in text and "date: 2026-11-30\n" in text
     download = page.locator("#qms-form-download")
-    assert download.get_attribute("download") == "CAL-2026-020.yaml"
-    assert "Save it as records/calibration/CAL-2026-020.yaml" in page.locator(".qms-form-path").inner_text()
+    assert download.get_attribute("download") == "CAL-2026-022.yaml"
+    assert "Save it as records/calibration/CAL-2026-022.yaml" in page.locator(".qms-form-path").inner_text()
     tab.screenshot("form-calibration", full_page=True)
     rel, said = checked_in_a_copy(tmp_path, "calibration", text)
     assert rel not in said, said

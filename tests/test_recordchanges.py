@@ -167,7 +167,7 @@ def test_a_widened_person_schema_is_a_confidentiality_change_error_until_approve
     code, out, err = example.qms(capsys, "check", "--base", "main")
     assert code == 1
     problem = next(line for line in out.splitlines() if "confidentiality-change" in line)
-    assert problem.startswith(f"{PERSON_SCHEMA}:")
+    assert problem.removeprefix("error: ").startswith(f"{PERSON_SCHEMA}:")
     assert "x-qms.public_fields: [id, role, additional_roles, status] → [id, name, role" in problem
     assert "hr-manager or quality-manager" in problem
     assert "not counted: Helen Carter: written in commit" in problem  # the author wrote someone else's name

@@ -118,8 +118,9 @@ status: held
 
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
-    """A small real project: the repository's record schemas (read in place) and roles, one procedure, a few records."""
-    (tmp_path / "schemas-in-place").symlink_to(ROOT / "records_schema")
+    """A small real project: the repository's record schemas (a copy: a symlink is refused) and roles, one
+    procedure, a few records."""
+    shutil.copytree(ROOT / "records_schema", tmp_path / "schemas-in-place")
     (tmp_path / "mkdocs.yml").write_text("site_name: Tiny\nplugins:\n  - qms:\n      schema_dir: schemas-in-place\n",
                                          encoding="utf-8")
     shutil.copy(ROOT / "organization.yaml", tmp_path / "organization.yaml")
@@ -312,7 +313,7 @@ def test_a_folder_without_a_schema_is_an_unknown_record_type(tiny: Path):
     write(tiny, "records/gauge/G-1.yaml", "id: G-1\n")
     write(tiny, "records/loose.yaml", "id: X-1\n")
     assert record_problems(tiny) == [
-        f"records/gauge: unknown record type 'gauge': there is no {ROOT / 'records_schema'}/gauge.schema.yaml",
+        f"records/gauge: unknown record type 'gauge': there is no schemas-in-place/gauge.schema.yaml",
         "records/loose.yaml: a record must be in the folder of its type, e.g. records/calibration/CAL-2026-001.yaml",
     ]
 

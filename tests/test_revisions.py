@@ -291,7 +291,7 @@ def test_an_include_in_a_controlled_document_is_refused(repo: Repo, statement: s
 
     assert code == 1
     lines = [line for line in out.splitlines() if "include-in-controlled-document" in line or "in a controlled" in line]
-    assert len(lines) == 1 and lines[0].startswith(f"{QP}:{line}: {{% ")
+    assert len(lines) == 1 and lines[0].removeprefix("error: ").startswith(f"{QP}:{line}: {{% ")
     assert "in a controlled document: text from another file would be published as part of this document" in lines[0]
     assert "docs/notes.md" not in out
 

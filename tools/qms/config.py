@@ -273,6 +273,7 @@ def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | No
 
     Raises QMSError with one problem per option that breaks the schema (file, line, what to write instead).
     """
+    given_root = Path(os.path.abspath(config_file)).parent
     config_file = config_file.resolve()
     problems = option_problems(config_file, options)
     if problems:
@@ -284,17 +285,19 @@ def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | No
     def value(key: str) -> Any:
         return qms.get(key, schema[key].get("default"))
 
-    def inside(key: str) -> Path:
-        return (root / str(value(key))).resolve()
+    def inside(key: str) -> Path:  # not resolved: a symlink stays visible, and is refused (qms.files)
+        return Path(os.path.normpath(root / str(value(key))))
 
     policy_raw = qms.get("policy") or {}
     policy_schema = schema["policy"]["properties"]
     judge_from = policy_raw.get("judge_from")
-    docs = Path(str(docs_dir or "docs"))
+    docs = Path(os.path.abspath(given_root / str(docs_dir or "docs")))
+    if docs.is_relative_to(given_root):
+        docs = root / docs.relative_to(given_root)
     return Settings(
         root=root,
         config_file=config_file,
-        docs_dir=(docs if docs.is_absolute() else root / docs).resolve(),
+        docs_dir=docs,
         procedures_dir=inside("procedures_dir"),
         records_dir=inside("records_dir"),
         schema_dir=inside("schema_dir"),

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import shutil
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -32,16 +33,20 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
+from mkdocs.utils import CountHandler
 from mkdocs_macros.plugin import MacrosPlugin
 
-from qms import clock
+from qms import clock, files as repo_files
 from qms.adapters import macros, published
 from qms.config import Settings, base_from_environment, old_wiring, settings_from
+from qms.model import codespans
+from qms.model.documents import UNREADABLE
 from qms.model.yamlio import split_front_matter
 from qms.problems import Problem, QMSError, sort_problems
 from qms.render import sanitize
 from qms.render.links import Linker, resolve_literal_calls
 from qms.render.sandbox import describe
+from qms.site import marker
 from qms.site import plan as site_plan
 
 log = logging.getLogger("mkdocs.plugins.qms")
@@ -86,6 +91,14 @@ class QMSPlugin(BasePlugin):
         self.page_errors: list[Problem] = []  # template errors of the page being rendered
         self.mermaid_used = False
         self.offline = False  # Material's offline plugin is on: the local iframe-worker shim is published
+        self.command = "build"
+        self.dirty = False
+        self.counter: CountHandler | None = None  # warnings and errors MkDocs logs during this build
+        self.site_dir: Path | None = None
+        self.code: tuple[str, ...] = ()  # the code of the page being rendered, set aside from the template
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command, self.dirty = command, dirty
 
     # -- configuration -------------------------------------------------------------------------------------------
 
@@ -97,6 +110,7 @@ class QMSPlugin(BasePlugin):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         config_file = Path(config.config_file_path)
+        self.site_dir = Path(config.site_dir)
         try:
             old = old_wiring(config_file).problem()
             if old is not None:
@@ -129,6 +143,10 @@ class QMSPlugin(BasePlugin):
         return config
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
+        marker.remove(Path(config.site_dir))  # until this build has succeeded, the site is not a clean build
+        self.counter = CountHandler()
+        self.counter.setLevel(logging.WARNING)
+        logging.getLogger("mkdocs").addHandler(self.counter)
         assert self.macros is not None
         macros.register(self.macros, config, linker=self._linker, page=self._current_page, report=self._report_once)
 
@@ -140,7 +158,19 @@ class QMSPlugin(BasePlugin):
             loaded = site_plan.load(self.settings, self.today, base=base_from_environment())
         except QMSError as exc:
             raise stop(exc.problems) from None
+        refused = [Problem(self.settings.rel(Path(f.abs_src_path)), 0, reason, code="symlink")
+                   for f in files if f.abs_src_path and not f.generated_by
+                   and os.path.abspath(f.src_dir or "") == os.path.abspath(config.docs_dir)
+                   for reason in [repo_files.unsafe_reason(self.settings.root, Path(f.abs_src_path))] if reason]
+        include_dir = self.macros.config.get("include_dir") if self.macros is not None else None
+        if include_dir:
+            refused += repo_files.escapes(self.settings.root, [Path(config.config_file_path).parent / include_dir])
+        if refused:  # what MkDocs would copy from docs/ or include: never a link out of the repository
+            raise stop(refused)
         self.plan = plan = site_plan.build(loaded, self.today)
+        unreadable = [p for p in plan.problems if p.code in UNREADABLE]
+        if unreadable:  # Markdown would fail on these, or take minutes: stop with the file and the fix
+            raise stop(unreadable)
         self.reported = {(p.path, p.code, p.message) for p in plan.problems}
         report(plan.problems)
         for source in plan.sources:
@@ -183,6 +213,11 @@ class QMSPlugin(BasePlugin):
                                             code="template"))
 
         macros.sandbox(self.macros, failed)
+        banner = self.plan.invalid.get(page.file.src_uri)
+        if banner is not None:  # broken front matter: a notice and the text, never the raw YAML
+            front = split_front_matter(markdown)
+            markdown = banner + (front.body if front.present else markdown)
+        markdown, self.code = codespans.protect(markdown)  # code is shown as written, never run as a template
         return resolve_literal_calls(self.plan.linker, markdown, page.file.src_uri, path)
 
     @event_priority(-50)  # after mkdocs-macros
@@ -192,6 +227,7 @@ class QMSPlugin(BasePlugin):
         if self.page_errors:
             errors, self.page_errors = self.page_errors, []
             raise stop(errors)
+        markdown, self.code = codespans.restore(markdown, self.code), ()
         planned = self.plan.documents.get(page.file.src_uri)
         if planned is None:
             return markdown
@@ -226,6 +262,33 @@ class QMSPlugin(BasePlugin):
             published.copy_mermaid(config.site_dir)
         if self.offline:
             published.copy_iframe_worker(config.site_dir)
+        counts = self._stop_counting()
+        try:
+            marker.write(Path(config.site_dir), counts.get("WARNING", 0), counts.get("ERROR", 0) +
+                         counts.get("CRITICAL", 0), bool(config.strict))
+        except QMSError as exc:
+            raise stop(exc.problems) from None
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """A failed build publishes nothing: no marker, and after `mkdocs build` an empty site folder."""
+        self._stop_counting()
+        if self.site_dir is None:
+            return
+        marker.remove(self.site_dir)
+        if self.command == "build" and not self.dirty and self.site_dir.is_dir():
+            for entry in self.site_dir.iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+            log.info(f"{self.site_dir}: emptied, because the build failed (a failed build publishes nothing)")
+
+    def _stop_counting(self) -> dict[str, int]:
+        if self.counter is None:
+            return {}
+        logging.getLogger("mkdocs").removeHandler(self.counter)
+        counts, self.counter = dict(self.counter.get_counts()), None
+        return counts
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when procedures, records, schemas, the organization, catalogues or the macros module change."""

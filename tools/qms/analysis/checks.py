@@ -30,6 +30,9 @@ def reference_problem(project: Project, kind: str, value: str, path: str, line: 
             return Problem(path, line, f"unknown clause '{value}'{_did_you_mean(project.standard.suggest(value))}: "
                                        f"use a numbered clause of {project.standard.short}", code="unknown-clause")
     elif kind == "doc":
+        if value not in project.documents and value in project.invalid_documents:
+            return Problem(path, line, f"document '{value}' exists but is invalid: see the error reported in "
+                                       f"{project.invalid_documents[value]}", "warning", code="invalid-document")
         if value not in project.documents:
             return Problem(path, line, f"unknown document id '{value}'{_did_you_mean(_close(value, project.documents))}: "
                                        "use the id from a document's front matter", code="unknown-document")
@@ -81,7 +84,11 @@ def check_document(project: Project, doc: Document) -> list[Problem]:
                                     f"clauses: unknown clause '{cid}'{_did_you_mean(project.standard.suggest(cid))}",
                                     code="unknown-clause"))
     for rid in doc.related:
-        if rid not in project.documents:
+        if rid in project.invalid_documents and rid not in project.documents:
+            problems.append(Problem(doc.path, doc.line_of("related"),
+                                    f"related: document '{rid}' exists but is invalid: see the error reported in "
+                                    f"{project.invalid_documents[rid]}", "warning", code="invalid-document"))
+        elif rid not in project.documents:
             problems.append(Problem(doc.path, doc.line_of("related"),
                                     f"related: unknown document id '{rid}'{_did_you_mean(_close(rid, project.documents))}",
                                     code="unknown-document"))
@@ -132,6 +139,7 @@ def check_all(project: Project, history: "History", today: dt.date,
     from qms.analysis.tasks import task_problems
     from qms.analysis.verdicts import verdict_problems
     from qms.analysis.unfinished import document_problems
+    from qms.analysis.templates import template_problems
     from qms.history.changecontrol import judge_history, summarize
 
     settings = project.settings
@@ -143,4 +151,5 @@ def check_all(project: Project, history: "History", today: dt.date,
     problems += task_problems(project.documents.values())
     problems += verdict_problems(project, today)
     problems += document_problems(project)
+    problems += template_problems(project)
     return problems

@@ -98,21 +98,10 @@ def pinned(text: str) -> str | None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write `path` in one step (a temporary file in the same folder, flushed, then renamed over it)."""
-    import os
-    import tempfile
+    """Write `path` in one step, as every file qms writes (qms.files.write_atomic: never through a symlink)."""
+    from qms import files
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise QMSError(Problem(str(path), 0, f"cannot write: {exc.strerror or exc}", code="cannot-write")) from None
+    files.write_atomic(path, text)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
+from qms import files
 from qms.config import load_settings
 from qms.model.project import load_project
 from qms.render.export import export_model
@@ -21,8 +23,7 @@ def run(args: argparse.Namespace) -> int:
     project = load_project(load_settings(args.config_file))
     text = json.dumps(export_model(project), indent=2, ensure_ascii=False)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+        files.write_atomic(Path(args.output), text + "\n", newline=None)
     else:
         sys.stdout.write(text + "\n")
     return 0

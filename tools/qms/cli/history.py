@@ -7,6 +7,7 @@ import difflib
 import sys
 from pathlib import Path
 
+from qms import files
 from qms.cli.options import date_arg
 from qms.cli.output import print_problems
 from qms.config import load_settings
@@ -66,10 +67,7 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)  # Markdown as written: it is pasted into pull requests
         return
-    try:
-        output.write_text(text, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise QMSError(Problem(str(output), 0, f"cannot write: {exc.strerror}", code="cannot-write")) from None
+    files.write_atomic(output, text)
 
 
 def _history(project: Project) -> History:

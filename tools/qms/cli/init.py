@@ -15,7 +15,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from qms import clock, package
+from qms import clock, files, package
 from qms.cli import engine
 from qms.problems import Problem, QMSError
 
@@ -97,16 +97,16 @@ def create(directory: Path, company: str, today: dt.date, code: str | None = Non
             text = fill(text, values)
         if rel.as_posix() == "mkdocs.yml" and not offline:
             text = _online_only(text)
-        target.write_text(text, encoding="utf-8")
+        files.write_atomic(target, text, newline=None)
         written.append(target)
     (directory / "records").mkdir(exist_ok=True)
-    (directory / "records" / ".keep").write_text("", encoding="utf-8")
-    (directory / ".gitignore").write_text("site/\npublic/\n.venv/\n__pycache__/\n", encoding="utf-8")
+    files.write_atomic(directory / "records" / ".keep", "", newline=None)
+    files.write_atomic(directory / ".gitignore", "site/\npublic/\n.venv/\n__pycache__/\n", newline=None)
     gap = directory / "gap-assessment.yaml"
-    gap.write_text(gap_assessment_text(today), encoding="utf-8")
+    files.write_atomic(gap, gap_assessment_text(today), newline=None)
     written.append(gap)
     requirements = directory / engine.REQUIREMENTS
-    requirements.write_text(engine.requirements_text(engine_line or engine.running_engine()[0]), encoding="utf-8")
+    files.write_atomic(requirements, engine.requirements_text(engine_line or engine.running_engine()[0]), newline=None)
     written.append(requirements)
     return written
 

@@ -19,6 +19,7 @@ from qms.model.project import Project, load_project
 from qms.problems import Problem, QMSError
 from qms.publish import pdf
 from qms.render import pastrevisions
+from qms.site import marker
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         raise QMSError(Problem(str(site), 0, "no built site here (no index.html): build it with "
                                              "'mkdocs build --strict', or run 'qms pdf' without --site",
                                code="no-site"))
+    unclean = marker.problem(site, str(args.site or site))
+    if unclean is not None:
+        raise QMSError(unclean)
     project = load_project(settings)
     unknown = [d for d in args.document if d not in project.documents]
     if unknown:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from qms import clock
+from qms import clock, files
 from qms.config import load_settings
 from qms.model import yamlio
 from qms.model.project import Project, load_project
@@ -91,6 +91,9 @@ def create_record(project: Project, type_id: str, record_id: str | None, today: 
         if record_id is None:
             raise QMSError(Problem(schema_file, 0, f"{type_id} ids are chosen by hand: give one with --id "
                                                    f"(pattern {rtype.id_pattern})", code="usage"))
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", record_id):
+        raise QMSError(Problem(schema_file, 0, f"--id: {record_id!r} is not an id: use letters, digits, '.', '_' "
+                                               "and '-' only (no spaces, line breaks or slashes)", code="bad-id"))
     if not re.match(rtype.id_pattern, record_id):
         raise QMSError(Problem(schema_file, 0, f"--id: '{record_id}' is not a {type_id} id: "
                                                f"{rtype.field_description('id') or rtype.id_pattern}",
@@ -101,8 +104,8 @@ def create_record(project: Project, type_id: str, record_id: str | None, today: 
     path = project.settings.records_dir / type_id / f"{record_id}.yaml"
     if path.exists():
         raise QMSError(Problem(project.settings.rel(path), 0, "already exists: nothing written", code="exists"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new_record_text(project, rtype, record_id, today), encoding="utf-8")
+    files.write_atomic(path, new_record_text(project, rtype, record_id, today), project.settings.rel(path),
+                       newline=None)
     return path
 
 
@@ -271,10 +274,16 @@ def set_fields(project: Project, record_id: str, assignments: list[str]) -> tupl
             raise QMSError(Problem(record.path, 0, f"{field}: not a field of {rtype.id} records "
                                                     f"(fields: {', '.join(rtype.properties)})", code="unknown-field"))
         changes.append((fpath, coerce(schema, raw)))
-    with path.open(encoding="utf-8", newline="") as stream:
-        text = stream.read()
+    try:
+        with path.open(encoding="utf-8", newline="") as stream:
+            text = stream.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QMSError(Problem(record.path, 0, f"cannot read: {getattr(exc, 'strerror', None) or exc}",
+                               code="unreadable")) from None
     try:
         new_text = yamlio.set_values(text, changes)
+    except yamlio.YAMLSyntaxProblem as exc:
+        raise QMSError(Problem(record.path, exc.line, exc.message, code=exc.code)) from None
     except (KeyError, IndexError, TypeError) as exc:
         raise QMSError(Problem(record.path, 0, f"cannot set {exc}: a containing field or list item is missing",
                                code="missing-field")) from None
@@ -285,6 +294,5 @@ def set_fields(project: Project, record_id: str, assignments: list[str]) -> tupl
         problems = reference_problems(project, rtype, updated, project.record_set.known_ids())
     if problems:
         raise QMSError([*problems, Problem(record.path, 0, "not changed: the result would be invalid", code="not-changed")])
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        stream.write(new_text)
+    files.write_atomic(path, new_text, record.path)
     return path, [field.partition("=")[0].strip() for field in assignments]

@@ -8,12 +8,13 @@ import json
 import sys
 from pathlib import Path
 
-from qms import clock
+from qms import clock, files
 from qms.analysis import auditprep, gap, reviews, tasks
 from qms.analysis.reviewpack import Period, compile_pack
 from qms.cli import output
 from qms.cli.options import date_arg
 from qms.config import load_settings
+from qms.model import yamlio
 from qms.model.project import Project, load_project
 from qms.problems import Problem, QMSError
 from qms.render import reports
@@ -127,13 +128,7 @@ def _emit(data: str | bytes, output: Path | None) -> None:
         else:
             sys.stdout.write(data)
         return
-    try:
-        if isinstance(data, bytes):
-            output.write_bytes(data)
-        else:
-            output.write_text(data, encoding="utf-8")
-    except OSError as exc:
-        raise QMSError(Problem(str(output), 0, f"cannot write: {exc.strerror}", code="cannot-write")) from None
+    files.write_atomic(output, data, newline=None)
 
 
 def _json(data: object) -> str:
@@ -254,6 +249,11 @@ def run_review_due(args: argparse.Namespace) -> int:
 def run_review_done(args: argparse.Namespace) -> int:
     project = _project(args, with_records=False)
     doc = project.documents.get(args.document)
+    if doc is None and args.document in project.invalid_documents:
+        path = project.invalid_documents[args.document]
+        raise QMSError([*(p for p in project.problems if p.path == path and p.severity == "error"),
+                        Problem(path, 0, f"{args.document} exists but is invalid: not changed; fix the problems "
+                                         "above first", code="invalid-document")])
     if doc is None:
         import difflib
 
@@ -269,8 +269,12 @@ def run_review_done(args: argparse.Namespace) -> int:
     path = project.settings.root / doc.path
     raw = path.read_bytes()
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
-    updated = reviews.with_last_review(raw[len(bom):].decode("utf-8"), when)
-    path.write_bytes(bom + updated.encode("utf-8"))
+    try:
+        updated = reviews.with_last_review(raw[len(bom):].decode("utf-8"), when)
+    except yamlio.YAMLSyntaxProblem as exc:
+        raise QMSError(Problem(doc.path, exc.line + 1 if exc.line else 0, f"front matter: {exc.message}",
+                               code=exc.code)) from None
+    files.write_atomic(path, bom + updated.encode("utf-8"), doc.path)
     print(f"{doc.path}: last_review: {when.isoformat()} recorded for {doc.id} (revision {doc.revision} confirmed). "
           f"Commit it with an 'Approved-by:' trailer.")
     return 0

@@ -12,15 +12,14 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from qms import files
 from qms.config import PLUGIN, OldWiring, find_config, old_wiring, option_problems, parse_mkdocs_yml, plugin_entry
 from qms.model import yamlio
 from qms.problems import Problem, QMSError
@@ -185,15 +184,7 @@ def plan_upgrade(config_file: Path) -> Change:
 
 def write_atomically(path: Path, text: str) -> None:
     """Replace `path` with `text` in one step: a reader sees the old file or the new one, never half of one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    files.write_atomic(path, text)
 
 
 def _show(path: Path, root: Path, old: str, new: str | None) -> str:

@@ -118,6 +118,19 @@ class GitRepo:
         """True in a shallow clone: git's own test, a `shallow` file in the repository (no process started)."""
         return (Path(self.repo.common_dir) / "shallow").exists()
 
+    def in_progress(self) -> tuple[str, str] | None:
+        """(what, git command) of a merge, rebase, cherry-pick or revert stopped half-way, else None (no process)."""
+        git_dir = Path(self.repo.git_dir)
+        for marker, name, command in (("rebase-merge", "a rebase", "rebase"), ("rebase-apply", "a rebase", "rebase"),
+                                      ("MERGE_HEAD", "a merge", "merge"),
+                                      ("CHERRY_PICK_HEAD", "a cherry-pick", "cherry-pick"),
+                                      ("REVERT_HEAD", "a revert", "revert")):
+            if (git_dir / marker).exists():
+                if marker == "rebase-apply" and (git_dir / marker / "applying").exists():
+                    return "a 'git am'", "am"
+                return name, command
+        return None
+
     def version(self) -> tuple[int, ...]:
         """The version of git, e.g. (2, 39, 5) (asked once per process by GitPython)."""
         return tuple(int(part) for part in self.repo.git.version_info if isinstance(part, int))

@@ -783,6 +783,13 @@ def load_history(root: Path, folders: Sequence[str], use_cache: bool = True, rev
             code="no-commits"),))
     if repo.is_shallow():
         raise QMSError(Problem(root.as_posix(), 0, UNSHALLOW_HINT, code="shallow-clone"))
+    operation = repo.in_progress()
+    if operation is not None:
+        name, command = operation
+        raise QMSError(Problem(root.as_posix(), 0, f"{name} is in progress, so HEAD and the files are half-way "
+                                                   f"between two states: finish it ('git {command} --continue') or "
+                                                   f"undo it ('git {command} --abort'), then build again",
+                               code="operation-in-progress"))
     slot = (str(repo.toplevel), repo.prefix, folders)
     remembered = _MEMORY.get((slot, head)) if use_cache else None
     read = remembered[0] if remembered else None

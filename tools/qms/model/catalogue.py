@@ -284,7 +284,7 @@ def find_catalogue(name: str, project_dirs: Iterable[Path] = ()) -> Path:
 
 def _load_data(path: Path) -> dict:
     try:
-        data = yamlio.load(yamlio.read_text(path))
+        data = yamlio.load(yamlio.read_yaml_text(path))
     except yamlio.YAMLSyntaxProblem as exc:
         raise QMSError(Problem(str(path), exc.line, exc.message, code=exc.code)) from None
     if not isinstance(data, dict):

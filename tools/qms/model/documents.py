@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterable
 
 from qms.cache import Cache
-from qms.model import yamlio
+from qms.model import codespans, yamlio
 from qms.model.schema import Schema, validate
 from qms.problems import Problem, problems_from_json, problems_to_json
 
@@ -65,6 +65,8 @@ class Page:
     document: Document | None = None
     body: str = field(default="", compare=False, repr=False)  # the Markdown after the front matter
     body_line: int = field(default=1, compare=False, repr=False)  # its first line in the file
+    claimed_id: str | None = None  # the id its front matter names when that front matter is invalid
+    template: str | None = None  # the body as Jinja will see it (code set aside), when it holds template syntax
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,47 @@ def _key_lines(yaml_text: str, offset: int) -> dict[str, int]:
     return lines
 
 
+# What a page may be before Markdown reads it: Python-Markdown needs time quadratic in nested brackets and
+# memory in the page's size, so a page past these fails with its line instead of stalling the build.
+MAX_PAGE_CHARS = 2_000_000
+MAX_LINE_CHARS = 50_000
+MAX_NESTING = 50  # brackets [ ( inside one another on one line
+# Codes of a page no front end may render (MkDocs reads front matter itself, and would expand an alias bomb).
+UNREADABLE = ("not-utf8", "not-text", "page-too-large", "yaml-alias", "conflict-marker")
+
+
+def text_problem(text: str, path: str) -> Problem | None:
+    """Why Markdown may not be given `text` (binary, a merge conflict, too large, too long a line, brackets nested
+    too deep)."""
+    if "\x00" in text:
+        return Problem(path, text.count("\n", 0, text.index("\x00")) + 1,
+                       "is binary (it holds NUL bytes): a page is Markdown text; keep other files out of docs/ "
+                       "or give them another extension", code="not-text")
+    marker = yamlio.conflict_line(text) if "<<<<<<<" in text else 0
+    if marker:
+        return Problem(path, marker, yamlio.CONFLICT_FIX, code="conflict-marker")
+    if len(text) > MAX_PAGE_CHARS:
+        return Problem(path, 0, f"is {len(text):,} characters long, more than a page may be ({MAX_PAGE_CHARS:,}): "
+                                "split it into several pages", code="page-too-large")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            return Problem(path, number, f"this line is {len(line):,} characters long, more than a line may be "
+                                         f"({MAX_LINE_CHARS:,}): break it up", code="page-too-large")
+        if line.count("[") + line.count("(") > MAX_NESTING:
+            depth = deepest = 0
+            for char in line:
+                if char in "[(":
+                    depth += 1
+                    deepest = max(deepest, depth)
+                elif char in "])" and depth:
+                    depth -= 1
+            if deepest > MAX_NESTING:
+                return Problem(path, number, f"brackets are nested {deepest} deep on this line, more than "
+                                             f"{MAX_NESTING}: Markdown cannot read that in reasonable time",
+                               code="page-too-large")
+    return None
+
+
 FRONT_MATTER_CACHE = "front-matter"  # namespace of qms.cache: parsed and validated front matter by path
 
 
@@ -147,14 +190,22 @@ def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlle
         line = yamlio.decode_error_line(raw, exc)
         return None, [Problem(path, line, f"line {line} is not UTF-8 text (byte 0x{raw[exc.start]:02X}, "
                                           f"{exc.reason}): save the file as UTF-8", code="not-utf8")]
+    except OSError as exc:
+        return None, [Problem(path, 0, f"cannot be read: {exc.strerror or exc}", code="not-utf8")]
+    unreadable = text_problem(text, path)
+    if unreadable is not None:  # still a page of the manual (no cascade of "unknown document"), never rendered
+        match = _CLAIMED_ID.search(text[:5000])
+        return Page(path, src_uri, (), None, claimed_id=match.group(1) if match else None), [unreadable]
     fm = yamlio.split_front_matter(text)
-    references = find_references(fm.body, path, fm.body_line)
+    body, _ = codespans.protect(fm.body)  # code is shown as written: no references, no template in it
+    references = find_references(body, path, fm.body_line)
+    template = body if "{{" in body or "{%" in body or "{#" in body else None
     if not fm.present:
         if controlled:
-            return Page(path, src_uri, references, None, fm.body, fm.body_line), [Problem(
+            return Page(path, src_uri, references, None, fm.body, fm.body_line, template=template), [Problem(
                 path, 1, "no front matter: a controlled document starts with a '---' block holding "
                          "id, title, type, revision, status, owner, clauses and review_interval", code="no-front-matter")]
-        return Page(path, src_uri, references, None, fm.body, fm.body_line), []
+        return Page(path, src_uri, references, None, fm.body, fm.body_line, template=template), []
     yaml_text = fm.yaml_text or ""
     lines = _key_lines(yaml_text, 1)
     key = [hashlib.sha1(yaml_text.encode("utf-8", "surrogatepass")).hexdigest(), schema.digest, controlled,
@@ -175,7 +226,15 @@ def read_page(abs_path: Path, path: str, src_uri: str, schema: Schema, controlle
             cache.put(FRONT_MATTER_CACHE, path, key, {"meta": meta, "problems": problems_to_json(problems)})
     if document is not None:
         problems += composed_text(fm.body, path, fm.body_line)
-    return Page(path, src_uri, references, document, fm.body, fm.body_line), problems
+    claimed = None
+    if document is None and problems:
+        match = _CLAIMED_ID.search(yaml_text)
+        claimed = match.group(1) if match else None
+    return Page(path, src_uri, references, document, fm.body, fm.body_line, claimed_id=claimed,
+                template=template), problems
+
+
+_CLAIMED_ID = re.compile(r"^id:[ \t]*['\"]?([A-Za-z0-9][\w.-]*)", re.M)
 
 
 # Template statements that pull text from another file into a page. In a controlled document that text would be

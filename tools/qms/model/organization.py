@@ -43,13 +43,23 @@ def load_organization(path: Path, display: str) -> tuple[Organization, list[Prob
     if not path.exists():
         return EMPTY, [Problem(display, 0, "missing: create it with a 'company:' mapping and a 'roles:' list "
                                            "(see 'qms init' for an example)", code="missing-file")]
-    text = yamlio.read_text(path)
     try:
+        text = yamlio.read_yaml_text(path)
         data = yamlio.load(text) or {}
     except yamlio.YAMLSyntaxProblem as exc:
         return EMPTY, [Problem(display, exc.line, exc.message, code=exc.code)]
+    if not isinstance(data, dict):
+        return EMPTY, [Problem(display, 1, "must be a mapping with 'company:' and 'roles:'", code="not-a-mapping")]
     problems: list[Problem] = []
     company = data.get("company") or {}
+    if not isinstance(company, dict):
+        problems.append(Problem(display, yamlio.line_of(text, ["company"]), "company: must be a mapping with name "
+                                                                          "and short_name", code="invalid-company"))
+        company = {}
+    if not isinstance(data.get("roles") or [], list):
+        problems.append(Problem(display, yamlio.line_of(text, ["roles"]), "roles: must be a list of roles",
+                                code="invalid-role"))
+        data = {**data, "roles": []}
     roles: dict[str, Role] = {}
     for i, raw in enumerate(data.get("roles") or []):
         if not isinstance(raw, dict) or not raw.get("id") or not raw.get("title"):

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from qms import package
+from qms import files, package
 from qms.cache import Cache
 from qms.config import Settings
 from qms.model import catalogue, glossary, records
@@ -17,6 +17,14 @@ from qms.model.schema import Schema, load_schema
 from qms.problems import Problem, QMSError
 
 DOCUMENT_SCHEMA = "document.schema.yaml"
+GAP_ASSESSMENT = "gap-assessment.yaml"  # read by qms.analysis.gap
+
+
+def read_paths(settings: Settings) -> tuple:
+    """Every file and folder of the quality system the engine reads (or MkDocs copies): none may be a symlink."""
+    return (settings.docs_dir, settings.procedures_dir, settings.records_dir, settings.schema_dir,
+            settings.organization_file, settings.root / GAP_ASSESSMENT, glossary.overlay_path(settings),
+            *settings.catalogue_dirs)
 
 
 @dataclass
@@ -98,6 +106,12 @@ class Project:
             for rid in doc.related:
                 index[rid].append(doc)
         return index
+
+    @cached_property
+    def invalid_documents(self) -> dict[str, str]:
+        """Id -> path of each document whose file exists but whose front matter is invalid (not in `documents`)."""
+        return {p.claimed_id: p.path for p in self.pages
+                if p.claimed_id is not None and p.claimed_id not in self.documents}
 
     @cached_property
     def pages_by_path(self) -> dict[str, Page]:
@@ -204,8 +218,10 @@ def index_documents(pages: list[Page]) -> tuple[dict[str, Document], list[Proble
 def load_project(settings: Settings, with_records: bool = True) -> Project:
     """Read the whole quality system; problems are collected on the project, not raised.
 
-    Raises QMSError only when nothing sensible can be built (a broken catalogue or schema).
+    Raises QMSError only when nothing sensible can be built (a broken catalogue or schema), and before reading
+    anything when a symlink or a path outside the repository is among the files it would read.
     """
+    files.refuse_escapes(settings.root, read_paths(settings))
     standards = {}
     for name in settings.standards:
         std = catalogue.load_standard(catalogue.find_catalogue(name, settings.catalogue_dirs))

@@ -587,6 +587,7 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
                                                            f"0x{raw[exc.start]:02X}, {exc.reason}): save the file "
                                                            "as UTF-8 (in Excel or Notepad: Save as, encoding UTF-8)",
                                             code="not-utf8"))
+                    invalid.append(Record(path.stem, rtype.id, display, {}, source=path))  # it exists: no cascade
                     continue
                 record, found = check_record_text(rtype, text, display, path.stem)
                 cache.put(RECORDS_CACHE, display, key, {"data": None if record is None else record.data,
@@ -596,7 +597,8 @@ def read_records(project: Project, types: dict[str, RecordType], broken: set[str
                                      f"id: '{record.id}' is already used by {seen[record.id].path}",
                                      code="duplicate-id"))
             problems.extend(found)
-            if record is None:
+            if record is None:  # unreadable, yet it exists: references to it are not reported as missing
+                invalid.append(Record(path.stem, rtype.id, display, {}, source=path))
                 continue
             seen.setdefault(record.id, record)
             (invalid if found else valid).append(record)

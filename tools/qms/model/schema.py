@@ -41,8 +41,8 @@ def _load_schema_cached(path: Path, display: str, _mtime: int, _size: int) -> Sc
     """Kept in memory by file, modification time and size: checking a schema against the JSON Schema
     meta-schema costs about 7 ms, and every rebuild of `mkdocs serve` (and every test) loads twenty of
     them; an edited schema has a new time or size, so it is read again."""
-    text = yamlio.read_text(path)
     try:
+        text = yamlio.read_yaml_text(path)
         data = yamlio.load(text)
     except yamlio.YAMLSyntaxProblem as exc:
         raise QMSError(Problem(display, exc.line, exc.message, code=exc.code)) from None

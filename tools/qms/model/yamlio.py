@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 import yaml
 from ruamel.yaml import YAML
 
-from qms.yamllines import line_of  # noqa: F401 - the model's files and mkdocs.yml share one lookup
+from qms.yamllines import line_of  # the model's files and mkdocs.yml share one lookup
 
 try:  # the C loader ships in PyYAML wheels; the pure one is a fallback
     _BaseLoader = yaml.CSafeLoader
@@ -26,10 +26,32 @@ except AttributeError:  # pragma: no cover
     _BaseLoader = yaml.SafeLoader  # type: ignore[misc]
 
 
+class _AliasRefused(yaml.constructor.ConstructorError):
+    """The text uses an alias (`*name`, `<<: *name`): never needed in front matter or records, and the way to
+    make a few lines expand to gigabytes (the Problem code `yaml-alias`)."""
+
+
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that keeps timestamps as strings."""
+    """Safe loader that keeps timestamps as strings, refuses aliases and numbers too long to be one."""
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {len(node.value):,} digits is more than any field may hold: "
+                            "quote it if it is meant as text", node.start_mark) from None
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _AliasRefused(None, None, "the value anchored here (&name) is repeated by an alias (*name): YAML "
+                                "anchors and aliases are not allowed in the quality system's files; "
+                                "write the value out",
+                                node.start_mark)
+        return super().construct_object(node, deep=deep)
 
 
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 _Loader.yaml_implicit_resolvers = {
     key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for key, resolvers in _BaseLoader.yaml_implicit_resolvers.copy().items()
@@ -48,7 +70,10 @@ class _UniqueKeyLoader(_Loader):
         for key_node, _ in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key = self.construct_object(key_node)
+            if key_node in self.constructed_objects:  # the same key node met again: an alias
+                self.construct_object(key_node)
+            key = super().construct_object(key_node)
+            del self.constructed_objects[key_node]  # constructed again, once, by construct_mapping
             line = key_node.start_mark.line + 1
             if key in first:
                 raise _DuplicateKey(
@@ -70,13 +95,32 @@ class YAMLSyntaxProblem(Exception):
         return self.message
 
 
-def load(text: str, unique_keys: bool = False, first_line: int = 1) -> Any:
+_CONFLICT_START = re.compile(r"^<{7}(?: |$)", re.M)
+_CONFLICT_END = re.compile(r"^>{7}(?: |$)", re.M)
+CONFLICT_FIX = ("an unresolved merge conflict (<<<<<<< ======= >>>>>>>): keep the right text, delete the three "
+                "marker lines, then commit")
+
+
+def conflict_line(text: str) -> int:
+    """1-based line of the first merge conflict's `<<<<<<<` marker in `text`, 0 when there is none (a line of
+    `=======` alone is a Markdown heading's underline, not a conflict)."""
+    start = _CONFLICT_START.search(text)
+    if start is None or _CONFLICT_END.search(text, start.end()) is None:
+        return 0
+    return text.count("\n", 0, start.start()) + 1
+
+
+def load(text: str, unique_keys: bool = True, first_line: int = 1) -> Any:
     """Parse YAML text into plain Python data (dates as strings).
 
-    Raises YAMLSyntaxProblem with the line and a short reason when the text is not YAML, and, with
-    `unique_keys`, when a mapping names the same key twice. Line numbers in messages count from
-    `first_line` (2 for the front matter of a Markdown file); `line` stays 1-based within `text`.
+    Raises YAMLSyntaxProblem with the line and a short reason when the text is not YAML, when it uses an alias
+    (`*name`), holds a merge-conflict marker, and, with `unique_keys` (the default), when a mapping names the
+    same key twice. Line numbers in messages count from `first_line` (2 for the front matter of a Markdown
+    file); `line` stays 1-based within `text`.
     """
+    marker = conflict_line(text) if "<<<<<<<" in text else 0
+    if marker:
+        raise YAMLSyntaxProblem(marker, CONFLICT_FIX, "conflict-marker")
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader if unique_keys else _Loader)  # noqa: S506 - safe loaders
     except yaml.MarkedYAMLError as exc:
@@ -89,7 +133,8 @@ def load(text: str, unique_keys: bool = False, first_line: int = 1) -> Any:
         reason = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             reason = f"{exc.context}, {exc.problem}"
-        code = "duplicate-key" if isinstance(exc, _DuplicateKey) else "yaml-syntax"
+        code = ("duplicate-key" if isinstance(exc, _DuplicateKey) else
+                "yaml-alias" if isinstance(exc, _AliasRefused) else "yaml-syntax")
         raise YAMLSyntaxProblem(line, f"invalid YAML: {reason}{_hint(reason)}", code) from None
     except yaml.YAMLError as exc:
         raise YAMLSyntaxProblem(0, f"invalid YAML: {exc}") from None
@@ -178,21 +223,88 @@ def dump_round_trip(data: Any, original_text: str = "") -> str:
 def set_values(text: str, changes: Iterable[tuple[Sequence[str | int], Any]]) -> str:
     """Return YAML `text` with each (path, value) set, every other line left byte-for-byte.
 
-    Only the lines holding a changed value differ; a new key is appended to its mapping.
+    Only the lines holding a changed value differ; a new key is appended to its mapping. A BOM and CRLF line
+    endings are kept. Raises YAMLSyntaxProblem (code `round-trip`) instead of rewriting anything else: for
+    text that does not parse, names a key twice, uses anchors or aliases, mixes line endings, or whose other
+    lines the YAML writer would change (flow style, escapes).
     """
+    changes = list(changes)
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom):]
+    crlf = "\r\n" in body
+    plain = body.replace("\r\n", "\n") if crlf else body
+    if "\r" in plain or (crlf and plain.count("\n") != body.count("\r\n")):
+        raise YAMLSyntaxProblem(0, "not changed: the file mixes line endings (CRLF and LF or CR): give it one kind "
+                                   "first", "round-trip")
+    load(plain)  # the reader's own verdict first: syntax, duplicate keys, aliases (YAMLSyntaxProblem)
+    if _ANCHOR.search(plain) and _has_anchor(plain):
+        raise YAMLSyntaxProblem(0, "not changed: the file uses a YAML anchor (&name): write the value out first",
+                                "round-trip")
     rt = round_trip()
-    data = rt.load(text)
+    data = rt.load(plain)
+    touched: set[int] = set()
     for path, value in changes:
         node = data
         for key in path[:-1]:
             node = node[key]
+        if path[-1] in node:
+            touched |= _value_lines(plain, list(path))
         node[path[-1]] = value
-    dumped = dump_round_trip(data, text)
-    return _keep_untouched_lines(text, dumped)
+    dumped = dump_round_trip(data, plain)
+    result = _keep_untouched_lines(plain, dumped, touched)
+    changed = _changed_original_lines(plain, result)
+    if changed - touched:
+        line = min(changed - touched) + 1
+        raise YAMLSyntaxProblem(line, "not changed: writing the new value would also rewrite this line (the YAML "
+                                      "writer does not keep its flow style or escapes): edit the file by hand",
+                                "round-trip")
+    if crlf:
+        result = result.replace("\n", "\r\n")
+    return bom + result
 
 
-def _keep_untouched_lines(original: str, dumped: str) -> str:
-    """Where ruamel re-formatted a line it did not need to change, put the original back."""
+_ANCHOR = re.compile(r"&[^\s]")
+
+
+def _has_anchor(text: str) -> bool:
+    """True when the YAML text defines an anchor (`&name`), by its tokens (an `&` inside a string is no anchor)."""
+    try:
+        return any(isinstance(token, yaml.AnchorToken) for token in yaml.scan(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError:
+        return False
+
+
+def _value_lines(text: str, path: list) -> set[int]:
+    """0-based lines of the value at `path`: its key's line and the more indented lines after it."""
+    first = line_of(text, path) - 1
+    lines = text.splitlines()
+    if not 0 <= first < len(lines):
+        return set()
+    indent = len(lines[first]) - len(lines[first].lstrip(" -"))
+    span = {first}
+    for number in range(first + 1, len(lines)):
+        line = lines[number]
+        if line.strip() and len(line) - len(line.lstrip(" ")) <= indent:
+            break
+        span.add(number)
+    return span
+
+
+def _changed_original_lines(original: str, result: str) -> set[int]:
+    """0-based lines of `original` that `result` replaces or deletes."""
+    import difflib
+
+    a, b = original.splitlines(), result.splitlines()
+    changed: set[int] = set()
+    for tag, i1, i2, _, _ in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag in ("replace", "delete"):
+            changed.update(range(i1, i2))
+    return changed
+
+
+def _keep_untouched_lines(original: str, dumped: str, touched: frozenset[int] | set[int] = frozenset()) -> str:
+    """Where ruamel re-formatted a line it did not need to change, put the original back (a line not among the
+    0-based `touched` lines holds the same value it held: an escape or quoting the writer would change)."""
     import difflib
 
     a = original.splitlines(keepends=True)
@@ -202,8 +314,8 @@ def _keep_untouched_lines(original: str, dumped: str) -> str:
         if tag == "equal":
             out.extend(a[i1:i2])
         elif tag == "replace" and (i2 - i1) == (j2 - j1):
-            for old, new in zip(a[i1:i2], b[j1:j2]):
-                out.append(old if _same_yaml_line(old, new) else new)
+            for number, (old, new) in enumerate(zip(a[i1:i2], b[j1:j2]), start=i1):
+                out.append(old if _same_yaml_line(old, new) or number not in touched else new)
         else:
             out.extend(b[j1:j2])
     result = "".join(out)
@@ -235,3 +347,17 @@ def set_front_matter_values(markdown: str, changes: Iterable[tuple[Sequence[str 
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file (a BOM is dropped)."""
     return path.read_text(encoding="utf-8-sig")
+
+
+def read_yaml_text(path: Path) -> str:
+    """Read a UTF-8 YAML file; YAMLSyntaxProblem (code `not-utf8`) when it is not text or cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise YAMLSyntaxProblem(0, f"not UTF-8 text ({exc.reason} at byte {exc.start}): save the file as UTF-8",
+                                "not-utf8") from None
+    except OSError as exc:
+        raise YAMLSyntaxProblem(0, f"cannot be read: {exc.strerror or exc}", "not-utf8") from None
+    if "\x00" in text:
+        raise YAMLSyntaxProblem(0, "is binary (it holds NUL bytes), not YAML text", "not-utf8")
+    return text

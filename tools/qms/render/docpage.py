@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from qms.model.documents import Document
 from qms.model.project import Project
+from qms.problems import Problem
 from qms.render import editlinks, paths
 from qms.render.writer import SITE as W
 from qms.render.writer import Markup
@@ -88,3 +91,12 @@ def document_page(project: Project, doc: Document, body: str, control_rows: dict
     as written: the sanitizer of published pages guards it), related links, history."""
     before, after = decoration(project, doc, control_rows, header_extra, footer_extra)
     return before + body + after
+
+
+def invalid_banner(problems: Sequence[Problem]) -> Markup:
+    """What a page shows above its text when its front matter cannot be read (only a preview or a non-strict build
+    gets this far): a prominent notice naming each problem, never the raw YAML."""
+    items = W.join("\n", (W.md("    - {}", f"line {p.line}: {p.message}" if p.line else p.message) for p in problems))
+    return W.md('!!! danger "Invalid document: this page is not a valid controlled document"\n'
+                "    Its front matter cannot be read, so it has no control block, revision or approval, and it is not "
+                "in force as shown. Fix:\n\n{}\n\n", items)

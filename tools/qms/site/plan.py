@@ -171,6 +171,7 @@ class Plan:
     documents: Mapping[str, DocumentPage]  # by uri
     navigation: Navigation
     html_policy: sanitize.Policy  # what a published page may hold: every page's HTML goes through it
+    invalid: Mapping[str, str]  # by uri: the banner of a page whose front matter cannot be read (shown instead)
     watch: tuple[Path, ...]  # what a live preview rebuilds on, besides docs/ and mkdocs.yml
     problems: tuple[Problem, ...]
 
@@ -256,6 +257,12 @@ def build(loaded: Loaded, today: dt.date) -> Plan:
     problems += policy_problems
     documents = {p.src_uri: document_page(project, history, p.document) for p in project.controlled_pages
                  if p.document is not None}
+    invalid = {}
+    for page in project.pages:
+        if page.document is None and page.claimed_id is not None:
+            found = sorted(p for p in problems if p.path == page.path and p.severity == "error")
+            if found:
+                invalid[page.src_uri] = str(docpage.invalid_banner(found))
     return Plan(
         settings=settings,
         project=project,
@@ -267,6 +274,7 @@ def build(loaded: Loaded, today: dt.date) -> Plan:
         documents=MappingProxyType(documents),
         navigation=Navigation(documents=MappingProxyType({uri: d.document for uri, d in documents.items()})),
         html_policy=html_policy,
+        invalid=MappingProxyType(invalid),
         watch=tuple(p for p in (settings.procedures_dir, settings.records_dir, settings.schema_dir,
                                 settings.organization_file, glossary.overlay_path(settings),
                                 *settings.catalogue_dirs) if p.exists()),
