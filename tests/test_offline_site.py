@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from conftest import mkdocs_build, run
-from test_browser import browser  # noqa: F401 - the session's Chromium
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +40,7 @@ def test_links_from_disk_open_pages_not_folder_listings(offline_site: Path):
     assert not [s for s in scripts if "//" in s], scripts  # search from disk loads nothing from the internet
 
 
-def test_site_opened_from_a_file_url_navigates_and_searches(offline_site: Path, browser):  # noqa: F811
+def test_site_opened_from_a_file_url_navigates_and_searches(offline_site: Path, browser):  # noqa: ANN001 - the session's Chromium (conftest.py)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
