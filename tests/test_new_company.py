@@ -125,6 +125,7 @@ def github_env(step_env: dict, temp: Path) -> dict:
     out = {}
     for key, value in step_env.items():
         value = str(GITHUB_VALUES.get(value, value)).replace("${{ runner.temp }}", str(temp))
+        value = re.sub(r"\$\{\{ env\.(\w+) \}\}", lambda m: out[m.group(1)], value)  # QMS_BASE: ${{ env.BASE }}
         assert "${{" not in value, f"{key}: {value}"
         out[key] = value
     return out
