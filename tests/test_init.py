@@ -172,6 +172,27 @@ def test_ignored_flags_are_not_reported_and_shown_as_not_judged(company: Path):
                                                 result.stderr), result.output
 
 
+def test_a_person_record_names_the_git_identities_that_sign_changes(company: Path):
+    """The library's person type takes git: and signing_keys:, so a new company's approvals name its people."""
+    person = company / "records" / "person" / "TW-P-001.yaml"
+    person.parent.mkdir(parents=True)
+    person.write_text("id: TW-P-001\nname: Dana Author\nrole: quality-manager\nstatus: active\nstarted: 2020-01-06\n"
+                      "git: [Dana Author <dana@example.com>]\n"
+                      "signing_keys: [SHA256:3f1kS7uA9pW2bQe0xLmN8vYtRz4cHjK6dGfE5sUoIiA]\n")
+    procedure = next((company / "procedures").glob("QP-01-*.md"))
+    procedure.write_text(procedure.read_text().replace('revision: "1"', 'revision: "2"').replace(
+        "## Procedure", "## Procedure\n\nReviewed weekly.", 1))
+    later = {"GIT_AUTHOR_DATE": "2026-12-05T10:00:00+00:00", "GIT_COMMITTER_DATE": "2026-12-05T10:00:00+00:00",
+             "GIT_AUTHOR_NAME": "Dana Author", "GIT_AUTHOR_EMAIL": "dana@example.com",
+             "GIT_COMMITTER_NAME": "Dana Author", "GIT_COMMITTER_EMAIL": "dana@example.com"}
+    git(company, "add", "-A")
+    git(company, "commit", "-qm", "QP-01: reviewed weekly; Dana in the person register", env=later)
+    result = run(["qms", "check"], cwd=company)
+    assert result.returncode == 0, result.output
+    assert "TW-P-001" not in result.output and "unknown-author" not in result.output, result.output
+    assert "direct-change" in result.output  # still judged: committed straight to main
+
+
 def test_upgrade_engine_changes_only_the_pin(company: Path, tmp_path: Path):
     requirements = company / "requirements.txt"
     before = requirements.read_text()
