@@ -13,6 +13,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 # come with `make test`, so a first `make site` installs what building needs and nothing more.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	@# The engine was once installed under the name "qms" (someone else's project on the package index): remove it.
+	@$(BIN)/python -m pip uninstall --quiet --yes qms 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	@touch $(STAMP)
 

@@ -75,16 +75,24 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def new_project(tmp_path: Path) -> Path:
-    """A fresh minimal quality manual made by `qms init` (an empty git repository)."""
+    """A fresh quality manual made by `qms init`, in an empty git repository, built for a web server.
+
+    (`qms init`'s own defaults, the import commit and the site that opens from disk, are tested with the
+    `company` fixture of tests/test_init.py.)"""
     project = tmp_path / "qms-repo"
-    result = run(["qms", "init", str(project), "--company", "Testing Widgets Ltd"], cwd=tmp_path)
+    result = run(["qms", "init", str(project), "--company", "Testing Widgets Ltd", "--no-offline", "--no-git"],
+                 cwd=tmp_path)
     assert result.returncode == 0, result.output
+    assert subprocess.run(["git", "init", "-q", str(project)], capture_output=True).returncode == 0
     return project
 
 
 def page(site: Path, src: str) -> str:
-    """HTML of the page built from docs-relative source `src` (use_directory_urls layout)."""
+    """HTML of the page built from docs-relative source `src` (either layout: page/index.html or page.html)."""
     stem = src[:-3]
+    flat = site / f"{stem}.html"
+    if flat.is_file() and not (site / stem / "index.html").is_file():
+        return flat.read_text(encoding="utf-8")
     path = site / ("index.html" if stem == "index" else f"{stem}/index.html")
     if stem.endswith("/index"):
         path = site / stem[: -len("index")] / "index.html"

@@ -28,7 +28,8 @@ def test_properdocs_builds_the_showcase_strictly_with_the_same_pages_as_mkdocs(e
 
 def test_properdocs_fails_strictly_on_a_broken_reference_as_mkdocs_does(new_project: Path):
     target = new_project / QP
-    target.write_text(target.read_text() + "\nSee {{ term('nonconformityy') }}.\n")
+    text = target.read_text()
+    target.write_text(text + "\nSee {{ term('nonconformityy') }}.\n")
     result = properdocs_build(new_project, new_project / "site")
     assert result.returncode == 1
-    assert f"{QP}:29: unknown term 'nonconformityy'" in result.output, result.output[-3000:]
+    assert f"{QP}:{text.count(chr(10)) + 2}: unknown term 'nonconformityy'" in result.output, result.output[-3000:]

@@ -107,7 +107,9 @@ def word_file(path: Path) -> None:
 
 @pytest.fixture
 def manual(tmp_path: Path) -> Path:
-    result = run(["qms", "init", str(tmp_path / "manual"), "--company", "Import Test Ltd"], cwd=tmp_path)
+    # Built for a web server and without qms init's repository, as before it made them (tests/test_init.py).
+    result = run(["qms", "init", str(tmp_path / "manual"), "--company", "Import Test Ltd", "--no-offline", "--no-git"],
+                 cwd=tmp_path)
     assert result.returncode == 0, result.output
     return tmp_path / "manual"
 

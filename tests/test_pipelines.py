@@ -57,6 +57,8 @@ def qms_command_lines(script: str) -> list[list[str]]:
         line = EXPRESSION.sub("origin/main", line)
         line = re.sub(r"\$\{?[A-Z_][A-Z0-9_]*\}?", "origin/main", line)
         for part in re.split(r"\s*(?:&&|\|\||;|\|)\s*", line):
+            if not part.startswith("qms "):
+                continue
             words = shlex.split(part)
             if words and words[0] == "qms":
                 commands.append(words[1:])
@@ -106,11 +108,10 @@ def test_pre_commit_configuration_is_valid(where: str):
         assert result.returncode == 0, result.output
 
 
-def test_pipeline_files_of_a_new_company_are_those_of_this_repository_but_for_the_engine_package():
-    for rel in (GITHUB, GITLAB):
-        here = (ROOT / rel).read_text().replace('QMS_PACKAGE: "."', 'QMS_PACKAGE: "qms"')
-        assert here == (TEMPLATE / rel).read_text(), rel
-    assert (ROOT / PRE_COMMIT).read_text() == (TEMPLATE / PRE_COMMIT).read_text()
+def test_pipeline_files_of_a_new_company_are_those_of_this_repository():
+    for rel in (GITHUB, GITLAB, PRE_COMMIT):
+        assert (ROOT / rel).read_text() == (TEMPLATE / rel).read_text(), rel
+    assert "qms" not in [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
 
 
 def test_qms_init_creates_the_pipelines_with_github_expressions_intact(new_project: Path):
@@ -124,60 +125,88 @@ def test_qms_init_creates_the_pipelines_with_github_expressions_intact(new_proje
 
 # --- what the pipelines do --------------------------------------------------------------------------------------
 
-def test_github_pull_request_job_checks_against_the_target_branch_builds_strictly_and_posts_the_diff():
+FROM_TARGET = "for path in mkdocs.yml macros.py main.py records_schema; do"
+
+
+def test_github_pull_request_job_builds_with_the_target_branch_engine_and_config_and_holds_no_write_token():
     workflow = load(ROOT / GITHUB)
     triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads the key `on` as true
-    assert "pull_request" in triggers and triggers["push"]["branches"] == ["main"]
+    assert "pull_request" in triggers and "push" in triggers and not (triggers["push"] or {}).get("branches")
     job = workflow["jobs"]["check"]
     assert job["if"] == "github.event_name == 'pull_request'"
+    assert job["permissions"] == {"contents": "read"}  # nothing that can write while the pull request is built
     assert job["env"]["BASE"] == "origin/${{ github.base_ref }}"
     steps = job["steps"]
     checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
-    assert checkout["with"]["fetch-depth"] == 0
+    assert checkout["with"]["fetch-depth"] == 0 and checkout["with"]["persist-credentials"] is False
     script = runs(steps)
+    assert "GH_TOKEN" not in str(job) and "secrets." not in str(job)
+    install = script.index('git worktree add --detach "$BASE_TREE" "$BASE"')
+    assert install < script.index("python -m pip install --quiet -r requirements.txt") < script.index(FROM_TARGET)
+    assert script.index(FROM_TARGET) < script.index("qms diff") < script.index("qms check") \
+        < script.index("mkdocs build --strict")
     assert 'qms check --base "$BASE"' in script
-    assert "mkdocs build --strict" in script
     assert 'qms diff --base "$BASE" --format md --output qms-diff.md' in script
     assert "$GITHUB_STEP_SUMMARY" in script
-    comment = next(s for s in steps if "gh pr comment" in s.get("run", ""))
-    assert comment["env"]["GH_TOKEN"] == "${{ github.token }}" and "!cancelled()" in comment["if"]
-    assert job["permissions"]["pull-requests"] == "write"
     assert assert_qms_commands_parse(script) == 2
 
 
-def test_github_main_branch_job_builds_the_site_and_pdf_and_deploys_to_pages():
+def test_github_summary_is_posted_by_a_job_that_runs_nothing_of_the_pull_request():
+    job = load(ROOT / GITHUB)["jobs"]["comment"]
+    assert job["needs"] == "check" and "!cancelled()" in job["if"]
+    assert job["permissions"] == {"pull-requests": "write"}
+    assert not any(s.get("uses", "").startswith("actions/checkout@") for s in job["steps"])
+    post = next(s for s in job["steps"] if "gh pr comment" in s.get("run", ""))
+    assert post["env"]["GH_TOKEN"] == "${{ github.token }}"
+
+
+def test_github_default_branch_job_builds_the_site_and_pdf_and_deploys_to_pages():
     workflow = load(ROOT / GITHUB)
     job = workflow["jobs"]["publish"]
-    assert "refs/heads/main" in job["if"]
+    assert "github.event.repository.default_branch" in job["if"] and "main" not in job["if"]
     assert job["permissions"]["pages"] == "write" and job["permissions"]["id-token"] == "write"
     steps = job["steps"]
     assert next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))["with"]["fetch-depth"] == 0
     script = runs(steps)
+    assert "python -m pip install --quiet -r requirements.txt" in script
     assert "mkdocs build --strict" in script and "qms pdf --site site" in script
     assert "libpango-1.0-0" in script  # WeasyPrint's system library
     uses = [s.get("uses", "") for s in steps]
     assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
     assert assert_qms_commands_parse(script) == 2
+    assert "heads/main" not in (ROOT / GITHUB).read_text()
 
 
-def test_gitlab_merge_request_job_checks_builds_and_attaches_the_diff():
+def test_gitlab_merge_request_job_builds_with_the_target_branch_engine_and_config_and_attaches_the_diff():
     ci = load(ROOT / GITLAB)
     assert ci["variables"]["GIT_DEPTH"] == "0"
     job = ci["check"]
     assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     script = "\n".join(job["script"])
-    base = '"origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"'
-    assert f"qms check --base {base}" in script
-    assert f"qms diff --base {base} --format md --output qms-diff.md" in script
-    assert "mkdocs build --strict" in script
+    assert job["variables"]["BASE"] == "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+    assert script.index("git worktree add") < script.index("-r requirements.txt") < script.index(FROM_TARGET) \
+        < script.index("qms check") < script.index("mkdocs build --strict")
+    assert 'qms check --base "$BASE"' in script
+    assert 'qms diff --base "$BASE" --format md --output qms-diff.md' in script
+    assert "TOKEN" not in str(job) and "after_script" not in job
     assert job["artifacts"]["when"] == "always" and job["artifacts"]["expose_as"]
     assert "qms-diff.md" in job["artifacts"]["paths"]
     assert assert_qms_commands_parse(script) == 2
-    note = job["after_script"][0]
+
+
+def test_gitlab_comment_job_alone_gets_the_token_and_checks_out_nothing():
+    ci = load(ROOT / GITLAB)
+    job = ci["comment"]
+    assert job["variables"]["GIT_STRATEGY"] == "none" and job["before_script"] == []
+    assert job["environment"]["name"] == "qms-comments"
+    assert job["needs"] == [{"job": "check", "artifacts": True}]
+    note = "\n".join(job["script"])
     assert "merge_requests" in note and "QMS_BOT_TOKEN" in note
-    python = note.split("<<'PY'\n", 1)[1].split("\nPY\n", 1)[0]
-    compile(python, "after_script", "exec")
+    python = note.split("<<'PY'\n", 1)[1].split("\nPY", 1)[0]
+    compile(python.replace("\n      ", "\n"), "comment", "exec")
+    others = {name: j for name, j in ci.items() if isinstance(j, dict) and name != "comment"}
+    assert "QMS_BOT_TOKEN" not in str(others)
 
 
 def test_gitlab_default_branch_job_publishes_site_and_pdf_with_pages():
@@ -185,6 +214,7 @@ def test_gitlab_default_branch_job_publishes_site_and_pdf_with_pages():
     job = ci["pages"]
     assert job["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}]
     script = "\n".join(job["script"])
+    assert "python -m pip install --quiet -r requirements.txt" in script
     assert "mkdocs build --strict --site-dir public" in script and "qms pdf --site public" in script
     assert job["artifacts"]["paths"] == ["public"]
     assert assert_qms_commands_parse(script) == 2

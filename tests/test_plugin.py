@@ -138,15 +138,16 @@ def test_a_company_macro_with_the_name_of_an_engine_macro_is_refused_with_the_fi
 
 def test_the_showcase_company_macro_quotes_its_figure_and_names_the_rooms_when_misspelt(tmp_path: Path,
                                                                                       example_site: Path):
-    assert "the CMM room is kept at, 20 °C ± 1 °C, written once" in page(example_site, "authoring-guide.md")
+    wi = "procedures/WI-02-cmm-measurement.md"
+    assert "the room temperature on the logger is 20 °C ± 1 °C and has been" in page(example_site, wi)
     project = copy_example(tmp_path)
-    guide = project / "docs/authoring-guide.md"
-    text = guide.read_text()
-    line = text[:text.index("room_limits('cmm') }},")].count("\n") + 1
-    guide.write_text(text.replace("room_limits('cmm') }},", "room_limits('lab') }},"))
+    instruction = project / wi
+    text = instruction.read_text()
+    line = text[:text.index("room_limits('cmm') }}")].count("\n") + 1
+    instruction.write_text(text.replace("room_limits('cmm') }}", "room_limits('lab') }}"))
     result = mkdocs_build(project)
     assert result.returncode == 1
-    assert (f"docs/authoring-guide.md:{line}: ValueError: room_limits: no room 'lab'; use one of 'inspection', 'cmm'"
+    assert (f"{wi}:{line}: ValueError: room_limits: no room 'lab'; use one of 'inspection', 'cmm'"
             in result.output), result.output[-3000:]
     assert "Traceback" not in result.output
 

@@ -393,7 +393,7 @@ def manual_with_three_revisions(project: Path) -> None:
     (project / "docs/forms.md").write_text("# Forms\n")
     path.write_text(original.replace('revision: "1"', 'revision: "2"')
                     + "\n4. Forms are listed in [the forms page](../forms.md#list) and in "
-                      "[the manual](../QM-01-quality-manual.md).\n5. Shown as written: {{ 7 * 6 }}.\n")
+                      "[the manual](../manual/QM-01-quality-manual.md).\n5. Shown as written: {{ 7 * 6 }}.\n")
     commit("QP-01: forms page (#3)", 12)
     (project / "docs/forms.md").unlink()
     path.write_text(original.replace('revision: "1"', 'revision: "3"') + "\n4. Copies are withdrawn the same day.\n")
@@ -419,7 +419,7 @@ def test_each_revision_row_links_the_document_as_it_stood(new_project: Path) -> 
     assert "Superseded: revision 2 of 2026-11-12" in text
     assert "replaced on 2026-11-15 by revision 3" in text
     assert "Forms are listed in the forms page and in" in text  # the deleted page's link keeps its text
-    assert re.search(r'<a href="[./]*QM-01-quality-manual/">the manual</a>', text)
+    assert re.search(r'<a href="[./]*manual/QM-01-quality-manual/">the manual</a>', text)
     assert "Shown as written: {{ 7 * 6 }}." in text  # old text never runs as a template
     assert 'class="qms-term"' in text  # its literal macro calls are resolved
     assert "Copies are withdrawn the same day" not in text

@@ -11,6 +11,7 @@ from pathlib import Path
 from qms.analysis import due, gap, training, verdicts
 from qms.cli import app as cli
 from qms.cli.init import create
+from qms.package import INIT_TEMPLATE
 from qms.config import load_settings
 from qms.model.project import Project, load_project
 
@@ -35,8 +36,13 @@ def make_project(tmp_path: Path, docs: dict[str, str], records: dict[str, str] |
     """A `qms init` project with the showcase's record schemas and roles, and only the documents and records given."""
     root = tmp_path / "qms"
     create(root, "Verdict Testing Ltd", TODAY)
-    (root / "docs" / "QM-01-quality-manual.md").unlink()
-    (root / "procedures" / "QP-01-control-of-documented-information.md").unlink()
+    # Nothing of the starter manual: its documents, its gap assessment and the library's record types go.
+    for starter in (*(root / "docs" / "manual").glob("*.md"), *(root / "procedures").glob("*.md"),
+                    root / "gap-assessment.yaml"):
+        starter.unlink()
+    for schema in (root / "records_schema").glob("*.schema.yaml"):
+        if not (INIT_TEMPLATE / "records_schema" / schema.name).is_file():
+            schema.unlink()
     shutil.copy(ROOT / "organization.yaml", root / "organization.yaml")
     for type_id in TYPES:
         shutil.copy(ROOT / "records_schema" / f"{type_id}.schema.yaml", root / "records_schema")

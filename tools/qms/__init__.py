@@ -4,4 +4,11 @@ The core (catalogues, documents, records, history, checks, renderers) never impo
 MkDocs; `qms.adapters` holds the thin MkDocs front end.
 """
 
-__version__ = "0.1.0"
+from importlib import metadata as _metadata
+
+DISTRIBUTION = "qms-iso9001"  # the engine's name on the package index (pyproject.toml)
+
+try:
+    __version__ = _metadata.version(DISTRIBUTION)
+except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.1.0"

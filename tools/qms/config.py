@@ -54,6 +54,7 @@ class Policy:
     """Which change-control flags are errors, and from when history is judged."""
 
     errors: tuple[str, ...] = ("no-revision-bump", "self-approval", "revision-not-increased")
+    ignore: tuple[str, ...] = ()  # flags the company does not use: never reported, shown as "not judged"
     judge_from: dt.date | None = None
     overdue_review_is_error: bool = False
     confidentiality_approvers: tuple[str, ...] = ("owner", "quality-manager")  # roles; 'owner': the type's owner
@@ -242,7 +243,15 @@ def option_problems(config_file: Path, options: dict) -> list[Problem]:
     validator = Draft202012Validator(options_schema(), format_checker=FormatChecker())
     found = list(validator.iter_errors(_plain(options)))
     if not found:
-        return []
+        policy = _plain(options).get("policy") or {}
+        both = [flag for flag in policy.get("ignore") or () if flag in (policy.get("errors") or ())]
+        if not both:
+            return []
+        text, entry = _where(config_file)
+        line = line_of(text, [*entry, "policy", "ignore"]) if text and entry else 0
+        return [Problem(config_file.name, line, f"qms option policy.ignore: {', '.join(both)} is also listed under "
+                                               "policy.errors: a flag is either an error or not judged; remove it from "
+                                               "one of the two lists", code="setting")]
     text, entry = _where(config_file)
     problems = []
     for error in found:
@@ -306,7 +315,10 @@ def settings_from(config_file: Path, options: dict, *, docs_dir: str | Path | No
         date_format=str(value("date_format")),
         edit_branch=qms.get("edit_branch"),
         policy=Policy(
-            errors=tuple(policy_raw.get("errors", policy_schema["errors"]["default"])),
+            # A flag the company ignores is not an error even where the default lists it (self-approval).
+            errors=tuple(flag for flag in policy_raw.get("errors", policy_schema["errors"]["default"])
+                         if flag not in (policy_raw.get("ignore") or ())),
+            ignore=tuple(policy_raw.get("ignore") or ()),
             judge_from=dt.date.fromisoformat(judge_from) if judge_from else None,
             overdue_review_is_error=bool(policy_raw.get("overdue_review_is_error", False)),
             confidentiality_approvers=tuple(policy_raw.get("confidentiality_approvers",

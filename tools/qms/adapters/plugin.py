@@ -90,6 +90,7 @@ class QMSPlugin(BasePlugin):
         self.reported: set[tuple[str, str, str]] = set()  # (path, code, message) of each problem already logged
         self.page_errors: list[Problem] = []  # template errors of the page being rendered
         self.mermaid_used = False
+        self.offline = False  # Material's offline plugin is on: the local iframe-worker shim is published
         self.command = "build"
         self.dirty = False
         self.counter: CountHandler | None = None  # warnings and errors MkDocs logs during this build
@@ -135,6 +136,10 @@ class QMSPlugin(BasePlugin):
         # Material shows a page's `status:` in the navigation; describe the statuses that need attention.
         labels = config.extra.setdefault("status", {})
         labels.update({k: v for k, v in site_plan.STATUS_LABELS.items() if k not in labels})
+        polyfills = published.local_polyfills(list(config.extra.get("polyfills") or []), config.plugins)
+        self.offline = polyfills is not None
+        if polyfills is not None:
+            config.extra["polyfills"] = polyfills
         return config
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
@@ -255,6 +260,8 @@ class QMSPlugin(BasePlugin):
     def on_post_build(self, config: MkDocsConfig) -> None:
         if self.mermaid_used:
             published.copy_mermaid(config.site_dir)
+        if self.offline:
+            published.copy_iframe_worker(config.site_dir)
         counts = self._stop_counting()
         try:
             marker.write(Path(config.site_dir), counts.get("WARNING", 0), counts.get("ERROR", 0) +

@@ -23,6 +23,26 @@ from qms.adapters.legacy import on_post_build, on_post_page  # noqa: F401 - name
 
 MERMAID = package.ASSETS / "mermaid.min.js"
 MERMAID_URI = "assets/qms/mermaid.min.js"
+# Material's offline plugin makes search work from disk with the iframe-worker shim, which it would load from a
+# CDN; the engine ships a copy (MIT, assets/iframe-worker.LICENSE.txt) so the site loads nothing from elsewhere.
+IFRAME_WORKER = package.ASSETS / "iframe-worker-shim.js"
+IFRAME_WORKER_URI = "assets/qms/iframe-worker-shim.js"
+OFFLINE_PLUGINS = ("offline", "material/offline")
+
+
+def local_polyfills(polyfills: list, plugins: object) -> list | None:
+    """extra.polyfills with the local iframe-worker shim in place of the CDN's, when the offline plugin is on."""
+    if not any(name in plugins for name in OFFLINE_PLUGINS):  # type: ignore[operator]
+        return None
+    kept = [url for url in polyfills if "iframe-worker" not in str(url)]
+    return [*kept, IFRAME_WORKER_URI]
+
+
+def copy_iframe_worker(site_dir: str | Path) -> None:
+    """Put the local iframe-worker shim into the built site."""
+    target = Path(site_dir) / IFRAME_WORKER_URI
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(IFRAME_WORKER, target)
 _BUNDLE = '<script src="'
 _SEARCH_DIALOG = 'data-md-component="search" role="dialog"'
 

@@ -14,10 +14,12 @@ from qms.problems import QMSError
 # Each module has register(subparsers) which adds its subcommand(s) with set_defaults(func=run).
 COMMAND_MODULES = (
     "check",
+    "engine",
     "export",
     "history",
     "importing",
     "init",
+    "new",
     "pdf",
     "record",
     "reports",
@@ -28,12 +30,12 @@ COMMAND_MODULES = (
 MODULE_OF = {
     "check": "check", "export": "export", "init": "init", "pdf": "pdf",
     "history": "history", "audit-trail": "history", "diff": "history",
-    "new": "record", "record": "record",
+    "new": "new", "record": "record",
     "gap": "reports", "review-due": "reports", "review-done": "reports", "tasks": "reports",
     "audit-checklist": "reports", "review-pack": "reports", "due": "reports", "training-due": "reports",
     "readiness": "reports",
     "register": "spreadsheets", "import-records": "spreadsheets",
-    "upgrade": "upgrade",
+    "upgrade": "upgrade", "upgrade-engine": "engine",
     "import": "importing",
 }
 

@@ -113,7 +113,7 @@ def run_audit_trail(args: argparse.Namespace) -> int:
                                code="usage"))
     project = load_project(settings)
     history = _history(project)
-    rows = recordchanges.merged(changecontrol.audit_trail(history, args.since, args.until),
+    rows = recordchanges.merged(changecontrol.audit_trail(history, args.since, args.until, settings.policy),
                                 recordchanges.record_audit_rows(project, args.since, args.until))
     args.format = _format_of(args)
     _emit(changelog.audit_markdown(rows) if args.format == "md" else changecontrol.format_audit(rows, args.format),

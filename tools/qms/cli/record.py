@@ -30,6 +30,8 @@ _PATH_PART = re.compile(r"^(?P<name>[A-Za-z_][\w-]*)(?P<index>(\[\d+\])*)$")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    if "record" in sub.choices:  # registered already, with `qms new` (qms.cli.new)
+        return
     new = _nested(sub, "new", "create a new item of the quality system from its template or schema")
     p = new.add_parser("record", help="write a new record prefilled from its schema",
                        description="Write records/TYPE/ID.yaml with every required field of the type's schema, "

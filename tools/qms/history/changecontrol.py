@@ -96,6 +96,8 @@ def _judge_one(change: Change, policy: Policy, path: str) -> list[Problem]:
         return []
     problems = []
     for flag in flags_for(change):
+        if flag in policy.ignore:  # the company does not use it: shown as not judged in the audit trail
+            continue
         text = FLAG_TEXT[flag]
         if flag == UNSIGNED and change.signature != "N":
             text = f"commit signature does not count ({change.signature_text}; git %G? {change.signature})"
@@ -179,15 +181,27 @@ class AuditRow:
     reasons: tuple[str, ...] = ()  # why each flag
     datetime: str = ""  # ISO 8601 commit date on the first-parent line: orders document and record rows together
     signatures: tuple[str, ...] = ()  # 'approved: Helen Carter (P-002, quality-manager), 2026-11-26, verified'
+    not_judged: tuple[str, ...] = ()  # the flags the policy does not judge (ignored, or before judge_from)
 
 
 AUDIT_COLUMNS = ("date", "commit", "doc_id", "path", "revision", "previous_revision", "status", "author",
-                 "approved_by", "summary", "pr", "signature", "via_pr", "flags", "url", "record_type", "fields",
-                 "signatures")
+                 "approved_by", "summary", "pr", "signature", "via_pr", "flags", "not_judged", "url", "record_type",
+                 "fields", "signatures")
 
 
-def audit_trail(history: History, since: dt.date | None = None, until: dt.date | None = None) -> list[AuditRow]:
-    """Every change to a controlled document between two dates (both included), newest first."""
+def not_judged(change: Change, policy: Policy | None) -> tuple[str, ...]:
+    """The flags of a change that the policy does not judge: all before judge_from, else those it ignores."""
+    if policy is None:
+        return ()
+    flags = flags_for(change)
+    return flags if not judged(change, policy) else tuple(f for f in flags if f in policy.ignore)
+
+
+def audit_trail(history: History, since: dt.date | None = None, until: dt.date | None = None,
+                policy: Policy | None = None) -> list[AuditRow]:
+    """Every change to a controlled document between two dates (both included), newest first.
+
+    With a policy, each row also says which of its flags are not judged (shown, never hidden)."""
     rows = []
     for change, doc_id in controlled_changes(history):
         day = change.datetime.date()
@@ -199,7 +213,8 @@ def audit_trail(history: History, since: dt.date | None = None, until: dt.date |
             approved_by=change.approved_by, summary=change.summary, pr=change.pr, signature=change.signature,
             via_pr=change.via_pr, flags=flags_for(change), url=history.commit_url(change.commit),
             datetime=change.datetime.isoformat(),
-            signatures=tuple(_cell(e) for e in history_entry(change)["signatures"])))
+            signatures=tuple(_cell(e) for e in history_entry(change)["signatures"]),
+            not_judged=not_judged(change, policy)))
     return rows
 
 

@@ -28,6 +28,7 @@ class Organization:
     site: str
     scope: str
     roles: dict[str, Role]
+    code: str = ""  # the company's short code, the prefix of its record ids (qms init --code)
 
     def role_title(self, role_id: str) -> str:
         role = self.roles.get(role_id)
@@ -80,5 +81,6 @@ def load_organization(path: Path, display: str) -> tuple[Organization, list[Prob
         site=str(company.get("site", "")),
         scope=str(company.get("scope", "")),
         roles=roles,
+        code=str(company.get("code") or ""),
     )
     return org, problems

@@ -41,6 +41,11 @@ def history_markdown(changes: Sequence[Change], title: str = "", history: Histor
     return W.concat(*out).rstrip("\n") + "\n"
 
 
+def _flags_text(row: AuditRow) -> str:
+    """The flags of a row, those the policy does not judge marked so."""
+    return ", ".join(f"{f} (not judged)" if f in row.not_judged else f for f in row.flags) or "—"
+
+
 STATUS_TEXT_RECORD = {"A": "added", "M": "changed", "R": "moved", "D": "deleted"}
 
 
@@ -55,7 +60,7 @@ def audit_markdown(rows: Sequence[AuditRow]) -> str:
             revision = STATUS_TEXT_RECORD.get(r.status, r.status)
             summary = W.md("{} ({} record: {})", r.summary, r.record_type, "; ".join([*r.fields, *r.reasons]) or "—")
         cells.append([r.date, _commit(r.url, r.commit[:8]), r.doc_id, revision, summary, r.author,
-                      ", ".join(r.approved_by) or "—", ", ".join(r.flags) or "—"])
+                      ", ".join(r.approved_by) or "—", _flags_text(r)])
     if not cells:
         cells.append(["", "", "", "", "No change to a controlled document or record in this period.", "", "", ""])
     table = W.table(["Date", "Commit", "Document", "Revision", "Change", "Author", "Approved by", "Flags"], cells,

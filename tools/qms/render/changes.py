@@ -249,10 +249,12 @@ def compare_pages(project: Project, history: History) -> dict[str, str]:
 
 def audit_trail_page(project: Project, history: History) -> str:
     """Every change to a controlled document, newest first, with its flags."""
-    rows = audit_trail(history)
-    by_id = project.documents
     policy = project.settings.policy
+    rows = audit_trail(history, policy=policy)
+    by_id = project.documents
     judged = f" Changes before {policy.judge_from} are shown but not judged." if policy.judge_from else ""
+    if policy.ignore:
+        judged += f" Not judged by policy (the company does not use them): {', '.join(policy.ignore)}."
     out = [W.heading(1, "Audit trail of controlled documents"),
            W.md("Every change to a controlled document that reached the published branch, newest first: when, which "
                 "revision, who made it, who approved it. It is read from the git history at each build, so it cannot "
@@ -278,7 +280,9 @@ def audit_trail_page(project: Project, history: History) -> str:
             summary = W.link(summary, paths.relative(change_uri, AUDIT_TRAIL))
         cells.append([row.date, doc_cell, rev, summary, row.author,
                       W.lines(row.signatures) if row.signatures else ", ".join(row.approved_by) or "—",
-                      _commit(row.url, row.commit[:8]), W.join(" ", map(W.code, row.flags))])
+                      _commit(row.url, row.commit[:8]),
+                      W.join(" ", (W.md("{} (not judged)", W.code(f)) if f in row.not_judged else W.code(f)
+                                   for f in row.flags))])
     out.append(W.table(["Date", "Document", "Revision", "Change", "Author", "Signatures", "Commit", "Flags"], cells,
                        empty="", none=None))
     return WIDE_HEADER + W.concat(*out)
