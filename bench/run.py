@@ -42,7 +42,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qms.cache import cache_dir
-from qms.history.revisions import HISTORY_CACHE
 
 from bench import generate
 

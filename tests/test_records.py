@@ -313,7 +313,7 @@ def test_a_folder_without_a_schema_is_an_unknown_record_type(tiny: Path):
     write(tiny, "records/gauge/G-1.yaml", "id: G-1\n")
     write(tiny, "records/loose.yaml", "id: X-1\n")
     assert record_problems(tiny) == [
-        f"records/gauge: unknown record type 'gauge': there is no schemas-in-place/gauge.schema.yaml",
+        "records/gauge: unknown record type 'gauge': there is no schemas-in-place/gauge.schema.yaml",
         "records/loose.yaml: a record must be in the folder of its type, e.g. records/calibration/CAL-2026-001.yaml",
     ]
 
