@@ -15,6 +15,9 @@ from qms.cli import app as cli
 from qms.config import load_settings
 from qms.model.project import load_project
 from qms.model.records import retention_end
+from qms.history import changecontrol
+from qms.history.revisions import load_history
+from qms.render.changes import audit_trail_page
 
 pytestmark = pytest.mark.usefixtures("isolated_git")
 
@@ -104,6 +107,13 @@ def test_a_calibration_result_changed_on_a_branch_shows_in_qms_diff_and_the_audi
     assert rows[0]["via_pr"] and rows[0]["pr"] == "#7"
     code, out, _ = example.qms(capsys, "audit-trail", "--format", "md", "--since", "2026-11-02")
     assert "| CAL-2025-002 | changed | The result of CAL-2025-002 was a fail (calibration record: result: pass → fail)" in out
+
+    # the published audit trail page holds the record change too, with the field and its values (public here)
+    project = load_project(load_settings(example.path / "mkdocs.yml"))
+    history = load_history(project.settings.root, changecontrol.controlled_folders(project.settings))
+    page = audit_trail_page(project, history)
+    row = next(line for line in page.splitlines() if "CAL-2025-002 (calibration record)" in line)
+    assert "result: pass → fail" in row and "The result of CAL-2025-002 was a fail" in row
 
 
 def test_an_edited_closed_record_is_flagged_closed_record_edited(example, capsys):

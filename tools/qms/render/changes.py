@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from qms.cache import Cache
+from qms.history import recordchanges
 from qms.history.approvals import Signature, signatures_of
 from qms.history.changecontrol import FLAG_TEXT, audit_trail, flags_for
 from qms.history.revisions import Change, History, titled
@@ -248,17 +249,22 @@ def compare_pages(project: Project, history: History) -> dict[str, str]:
 
 
 def audit_trail_page(project: Project, history: History) -> str:
-    """Every change to a controlled document, newest first, with its flags."""
+    """Every change to a controlled document or a record, newest first, with its flags (the values of fields a
+    record type does not publish are never shown)."""
     policy = project.settings.policy
     rows = audit_trail(history, policy=policy)
+    if project.record_set is not None and history.tracked:
+        rows = recordchanges.merged(rows, recordchanges.record_audit_rows(project))
     by_id = project.documents
     judged = f" Changes before {policy.judge_from} are shown but not judged." if policy.judge_from else ""
     if policy.ignore:
         judged += f" Not judged by policy (the company does not use them): {', '.join(policy.ignore)}."
-    out = [W.heading(1, "Audit trail of controlled documents"),
-           W.md("Every change to a controlled document that reached the published branch, newest first: when, which "
-                "revision, who made it, who approved it. It is read from the git history at each build, so it cannot "
-                "be edited by hand. The same data is available as CSV or JSON with {}.\n\n", W.code("qms audit-trail")),
+    out = [W.heading(1, "Audit trail of controlled documents and records"),
+           W.md("Every change to a controlled document or a record that reached the published branch, newest first: "
+                "when, which revision or which fields, who made it, who approved it. It is read from the git history "
+                "at each build, so it cannot be edited by hand. A record's fields that its type does not publish are "
+                "shown as changed, never with their values. The same data is available as CSV or JSON with {}.\n\n",
+                W.code("qms audit-trail")),
            W.md("**Flags:** {}. Errors by policy: {}.{}\n\n",
                 W.join("; ", (W.md("{}: {}", W.code(k), v) for k, v in FLAG_TEXT.items())),
                 ", ".join(policy.errors) or "none", judged)]
@@ -276,6 +282,9 @@ def audit_trail_page(project: Project, history: History) -> str:
         rev = f"{row.previous_revision or '—'} → {row.revision or '—'}" if row.previous_revision != row.revision \
             else (row.revision or "—")
         summary: object = _summary(row.summary, row.pr)
+        if row.record_type:  # a record: its type and the fields that changed take the revision's place
+            doc_cell = W.md("{} ({} record)", W.text(row.doc_id or row.path), W.text(row.record_type))
+            rev = W.lines(row.fields) if row.fields else W.text(row.status)
         if change_uri:
             summary = W.link(summary, paths.relative(change_uri, AUDIT_TRAIL))
         cells.append([row.date, doc_cell, rev, summary, row.author,
@@ -283,7 +292,8 @@ def audit_trail_page(project: Project, history: History) -> str:
                       _commit(row.url, row.commit[:8]),
                       W.join(" ", (W.md("{} (not judged)", W.code(f)) if f in row.not_judged else W.code(f)
                                    for f in row.flags))])
-    out.append(W.table(["Date", "Document", "Revision", "Change", "Author", "Signatures", "Commit", "Flags"], cells,
+    out.append(W.table(["Date", "Document or record", "Revision or fields", "Change", "Author", "Signatures", "Commit",
+                        "Flags"], cells,
                        empty="", none=None))
     return WIDE_HEADER + W.concat(*out)
 
