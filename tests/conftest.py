@@ -110,3 +110,11 @@ def copy_example(tmp_path: Path) -> Path:
 
 # The browser fixtures (one Chromium for the session), shared by every browser test module.
 from browserkit import browser, site_url, tab  # noqa: E402,F401
+
+
+def strip_starter(root: Path) -> None:
+    """A manual from `qms init` without its starter documents and gap assessment, for tests that build a
+    quality system of their own from nothing."""
+    for starter in (*(root / "docs" / "manual").glob("*.md"), *(root / "procedures").glob("*.md"),
+                    root / "gap-assessment.yaml"):
+        starter.unlink()

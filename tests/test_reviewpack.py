@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import strip_starter
 from qms.analysis import auditprep
 from qms.analysis.reviewpack import Period, compile_pack
 from qms.cli import app as cli
@@ -160,8 +161,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("pack") / "qms"
     create(root, "Pack Testing Ltd", AS_OF)
     shutil.copy(ROOT / "organization.yaml", root / "organization.yaml")
-    (root / "docs" / "QM-01-quality-manual.md").unlink()
-    (root / "procedures" / "QP-01-control-of-documented-information.md").unlink()
+    strip_starter(root)
     docs = {"QP-13": document("QP-13", ["8.7", "8.7.1", "8.7.2"], ["nonconforming-output"]),
             "QP-09": document("QP-09", ["8.5", "8.5.1"]), "QP-15": document("QP-15", ["9.2"]),
             "QP-17": document("QP-17", ["10.2", "10.2.2"], ["corrective-action"])}

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import strip_starter
 from qms.analysis import reviews
 from qms.cli import app as cli
 from qms.cli.init import create
@@ -31,8 +32,7 @@ def document(doc_id: str, interval: str = "12 months", status: str = "effective"
 def make_project(tmp_path: Path, docs: dict[str, str]) -> Path:
     root = tmp_path / "qms"
     create(root, "Review Testing Ltd", AS_OF)
-    (root / "docs" / "QM-01-quality-manual.md").unlink()
-    (root / QP).unlink()
+    strip_starter(root)
     for name, text in docs.items():
         (root / "procedures" / f"{name}.md").write_text(text)
     return root

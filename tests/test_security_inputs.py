@@ -31,7 +31,7 @@ def front_matter_insert(project: Path, rel: str, text: str) -> int:
     return 2
 
 
-@pytest.mark.parametrize("where", [QP01, "docs/QM-01-quality-manual.md"])
+@pytest.mark.parametrize("where", [QP01, "docs/manual/QM-01-quality-manual.md"])
 def test_a_yaml_alias_bomb_in_front_matter_fails_within_seconds(new_project: Path, where: str):
     front_matter_insert(new_project, where, ALIAS_BOMB)
     for args in (["qms", "check"], ["mkdocs", "build", "--strict"]):

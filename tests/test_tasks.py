@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from conftest import strip_starter
 from dateutil.rrule import rrulestr
 from icalendar import Calendar, vRecur
 from qms.analysis import tasks
@@ -53,8 +54,7 @@ def make_project(tmp_path: Path, docs: dict[str, str] = DOCS) -> Path:
     root = tmp_path / "qms"
     create(root, "Task Testing Ltd", START)
     (root / "organization.yaml").write_text(ORGANIZATION)
-    (root / "docs" / "QM-01-quality-manual.md").unlink()
-    (root / "procedures" / "QP-01-control-of-documented-information.md").unlink()
+    strip_starter(root)
     for name, text in docs.items():
         (root / "procedures" / f"{name}.md").write_text(text)
     return root
