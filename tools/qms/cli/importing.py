@@ -9,13 +9,11 @@ was mapped from where and what the quality manager must decide.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
-import tempfile
 from pathlib import Path
 
-from qms import clock
+from qms import clock, files
 from qms.config import load_settings
 from qms.importing import sources as source_files
 from qms.importing.proposal import PREFIX_OF_TYPE, Options, Proposal, propose
@@ -150,29 +148,11 @@ def _write(proposals: list[Proposal], options: Options, root: Path, overwrite: b
             if image_path.exists() and not overwrite:
                 skipped.append(f"{proposal.image_folder}/{image.name} exists: not replaced")
                 continue
-            write_atomically(image_path, image.data)
+            files.write_atomic(image_path, image.data)
             written.append(image_path)
-        write_atomically(target, proposal.text(options).encode("utf-8"))
+        files.write_atomic(target, proposal.text(options))
         written.append(target)
     return written, skipped
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `path` in one step: a temporary file in the same folder, flushed to disk, then renamed over it."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise QMSError(Problem(str(path), 0, f"cannot write: {exc.strerror or exc}", code="cannot-write")) from None
 
 
 def _commit(root: Path, written: list[Path], count: int) -> None:
