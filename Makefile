@@ -28,14 +28,18 @@ setup: $(TEST_STAMP) ## create .venv and install the pinned dependencies and the
 site: $(STAMP) ## build the example quality manual into site/
 	$(BIN)/mkdocs build --strict
 
+# The suite runs on every core (pytest-xdist); a test module's tests stay on one worker, so its shared fixtures
+# (a built wheel, a new company's repository, a browser) are made once. JOBS=1 runs it in one process.
+JOBS ?= auto
 test: $(TEST_STAMP) ## run the test suite
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(JOBS) --dist loadscope
 
 # The suite again with the machine's clock years ahead (Debian's faketime): no outcome may depend on the date.
-# Tests marked realclock (the live `mkdocs serve`, whose timed waits libfaketime disturbs) run only in `make test`.
+# Tests marked realclock run only in `make test`: libfaketime stops the timers of `mkdocs serve` and of the page
+# time budget, and makes the package index's TLS certificates look expired to the new-company tests.
 FAKE_CLOCK ?= 2031-06-15 10:00:00
 test-clock: $(TEST_STAMP) ## run the test suite with the clock set to FAKE_CLOCK (needs faketime)
-	faketime -f '@$(FAKE_CLOCK)' $(BIN)/pytest -p no:cacheprovider -m 'not realclock'
+	faketime -f '@$(FAKE_CLOCK)' $(BIN)/pytest -n $(JOBS) --dist loadscope -p no:cacheprovider -m 'not realclock'
 
 serve: $(STAMP) ## live preview on http://127.0.0.1:8000 (watches procedures/, records/, records_schema/, macros.py)
 	$(BIN)/mkdocs serve
