@@ -4,11 +4,12 @@ manual's locale."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 import datetime as dt
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, mkdocs_build, page, run
 from qms.config import load_settings
 from qms.model.project import Project, load_project
 from qms.render import docpage, editlinks, formats
@@ -91,3 +92,29 @@ def test_no_amount_is_printed_when_no_cost_was_recorded(example: Project):
         else r for r in example.record_set.records]))
     page = register_pages(uncosted, TODAY)["registers/nonconforming-outputs.md"]
     assert "cost" not in page.split("\n## ")[0].lower().replace("costs", "") and "£" not in page
+
+
+def test_dates_on_pages_follow_the_manuals_date_format(new_project: Path):
+    """`date_format: long` reaches every date a reader sees: the control block, the revision history, the
+    signatures, the audit trail and the reports' "as of" day, not only the registers."""
+    config = new_project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("  - qms:\n", "  - qms:\n      date_format: long\n", 1), encoding="utf-8")
+    when = "2026-03-20T09:00:00+00:00"
+    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_NAME": "Quality Manager",
+           "GIT_AUTHOR_EMAIL": "qm@example.com", "GIT_COMMITTER_NAME": "Quality Manager",
+           "GIT_COMMITTER_EMAIL": "qm@example.com"}
+    for args in (["git", "add", "-A"], ["git", "commit", "-q", "-m", "The manual as imported"]):
+        assert run(args, new_project, env=env).returncode == 0
+    result = mkdocs_build(new_project)
+    assert result.returncode == 0, result.output[-3000:]
+    site = new_project / "site"
+    procedure = page(site, "procedures/QP-01-control-of-documented-information.md")
+    control = procedure.split('class="qms-docmeta"', 1)[1].split("</div>", 1)[0]
+    assert "20 March 2026" in control and "2026-03-20" not in control
+    history = procedure.split('id="revision-history"', 1)[1] if 'id="revision-history"' in procedure else procedure
+    assert "20 March 2026" in history
+    trail = page(site, "changes/index.md")
+    assert "20 March 2026" in trail and "2026-03-20" not in trail.split("<table", 1)[1].split("</table>", 1)[0]
+    gap = page(site, "reports/gap-analysis.md")
+    assert "2 December 2026" in gap  # the day the report is as of (QMS_TODAY in the tests)

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from qms import clock
 from qms.cli import output
-from qms.cli.options import date_arg
+from qms.cli.options import date_arg, positive_int
 from qms.config import Settings, load_settings
 from qms.history.changecontrol import controlled_folders
 from qms.history.revisions import load_history
 from qms.model.project import Project, load_project
 from qms.problems import Problem, QMSError
-from qms.publish import pdf
+from qms.publish import pdf, pdfjobs
 from qms.render import pastrevisions
 from qms.site import marker
 
@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-documents", action="store_true", help="only the whole manual, no per-document PDFs")
     p.add_argument("--date", type=date_arg, default=None, metavar="YYYY-MM-DD",
                    help="print date shown on every page (default: today)")
+    p.add_argument("-j", "--jobs", type=positive_int, default=None, metavar="N",
+                   help="PDFs written at once, each in its own process (default: one per core this process may "
+                        "use)")
     p.set_defaults(func=run)
 
 
@@ -79,19 +82,18 @@ def run(args: argparse.Namespace) -> int:
     printed = clock.today(args.date)
     if args.revision is not None:
         return _past_revision(args, settings, project, site, out, printed)
-    written = []
-    resources = pdf.Resources(pdf.read_edition(project, printed))  # fonts, style sheet and images: once per run
-    if not args.document or args.manual:
-        output.note("pdf: the whole manual…")
-        step = output.Progress("pdf", 1, min_lines=1)
-        written.append(pdf.write_manual(site, project, out / pdf.MANUAL_FILE, printed, resources))
-        step.finish(f"pdf: {pdf.MANUAL_FILE}")
-    if not args.no_documents:
-        count = len(args.document) or len(project.documents)
-        progress = output.Progress("pdf: documents", count, min_lines=1)
-        written += pdf.write_documents(site, project, out / pdf.DOCUMENTS_DIR, printed, only=args.document,
-                                       resources=resources, progress=progress.step)
-        progress.finish(f"pdf: {count} document PDFs")
+    edition = pdf.read_edition(project, printed)
+    documents = args.document or None
+    jobs = pdfjobs.jobs_for(project, out, manual=not args.document or args.manual,
+                            documents=[] if args.no_documents else documents)
+    workers = args.jobs or pdfjobs.cpu_count()
+    progress = output.Progress("pdf", len(jobs), min_lines=1)
+    results = pdfjobs.write_all(site, project, jobs, edition, workers, progress=progress.step)
+    progress.finish(f"pdf: {len(jobs)} PDF file{'s' if len(jobs) != 1 else ''} on {min(workers, len(jobs))} "
+                    f"process{'es' if min(workers, len(jobs)) != 1 else ''}")
+    output.print_problems([Problem(str(site), 0, done.warning, severity="warning", code="no-page")
+                           for done in results if done.warning])
+    written = [done.path for done in results if done.path is not None]
     for path in written:
         print(path)
     output.note(f"Wrote {len(written)} PDF file{'s' if len(written) != 1 else ''} to {out}")
@@ -110,7 +112,12 @@ def _past_revision(args: argparse.Namespace, settings: Settings, project: Projec
     if revision == doc.revision:  # the current revision: the document's own PDF
         args.revision = None
         args.no_documents, args.manual = False, False
-        written = pdf.write_documents(site, project, out / pdf.DOCUMENTS_DIR, printed, only=[doc.id])
+        path = pdf.write_document(site, doc, out / pdf.DOCUMENTS_DIR / f"{doc.id}.pdf",
+                                  pdf.read_edition(project, printed))
+        if path is None:
+            raise QMSError(Problem(str(site), 0, f"no page for {doc.id} in the built site: build the site again",
+                                   code="no-site"))
+        written = [path]
     else:
         history = load_history(settings.root, controlled_folders(settings), revision_scheme=settings.revision_scheme)
         change = pastrevisions.version_of(history, doc, revision)

@@ -22,7 +22,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import tinyhtml5
@@ -33,6 +33,7 @@ from qms.config import read_mkdocs_yml
 from qms.history.git import GIT_ENV
 from qms.model.documents import Document
 from qms.model.project import Project
+from qms.render import formats
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,11 @@ class Edition:
     dirty: bool = False
     site_url: str | None = None
     document_counts: tuple[tuple[str, int], ...] = ()
+    printed_label: str = ""  # the print date as the manual writes dates (its date_format); ISO when empty
+
+    @property
+    def printed_text(self) -> str:
+        return self.printed_label or self.printed.isoformat()
 
     @property
     def version(self) -> str:
@@ -158,7 +164,7 @@ def read_edition(project: Project, printed: dt.date) -> Edition:
         counts[doc.status] = counts.get(doc.status, 0) + 1
     order = {"effective": 0, "draft": 1, "obsolete": 2}
     base = dict(company=project.organization.name, title=project.settings.site_name, printed=printed,
-                site_url=site_url,
+                site_url=site_url, printed_label=formats.day(project.settings, printed),
                 document_counts=tuple(sorted(counts.items(), key=lambda kv: (order.get(kv[0], 9), kv[0]))))
     head = _git(root, "log", "-1", "--format=%h%x00%cs")
     if not head:
@@ -532,7 +538,7 @@ def page_section(page: SitePage, article: ET.Element, links: _Links, site: Path)
     if page.document is not None:
         classes.append("qms-pdf-document")
     columns = _columns(article)
-    if columns >= WIDE_TABLE_COLUMNS:
+    if columns >= WIDE_TABLE_COLUMNS or _find(article, "div", "qms-print-landscape") is not None:
         classes.append("qms-pdf-wide")
     if columns >= VERY_WIDE_TABLE_COLUMNS:
         classes.append("qms-pdf-very-wide")
@@ -565,7 +571,7 @@ def cover(edition: Edition, subtitle: str, title: str = "Quality Manual") -> ET.
         ("Manual version", edition.version),
         ("Status", edition.status),
         ("Contents", edition.documents_line),
-        ("Printed", f"{edition.printed.isoformat()}: uncontrolled when printed"),
+        ("Printed", f"{edition.printed_text}: uncontrolled when printed"),
         ("Controlled copy", edition.site_url or "the online manual (the published site)"),
     ]
     for head, value in rows:
@@ -640,7 +646,7 @@ def assemble(pages: list[SitePage], edition: Edition, site: Path, *, with_cover:
 def print_css(edition: Edition) -> str:
     """The print style sheet with the running footer's fixed text filled in."""
     text = PRINT_CSS.read_text(encoding="utf-8")
-    footer = f"{edition.company} · Uncontrolled when printed · printed {edition.printed.isoformat()}"
+    footer = f"{edition.company} · Uncontrolled when printed · printed {edition.printed_text}"
     return text.replace("QMS_FOOTER_TEXT", _css_string(footer)).replace(
         "QMS_EDITION_TEXT", _css_string(f"Manual edition {edition.short_version}"))
 
@@ -682,36 +688,29 @@ def render(html: str, edition: Edition, base: Path, output: Path, resources: Res
 
 
 def write_manual(site: Path, project: Project, output: Path, printed: dt.date,
-                 resources: Resources | None = None) -> Path:
+                 resources: Resources | None = None, edition: Edition | None = None) -> Path:
     """The whole manual in one PDF: cover, contents, every page of the site's navigation."""
-    edition = read_edition(project, printed)
+    edition = edition or read_edition(project, printed)
     pages = site_pages(site, project)
     return render(assemble(pages, edition, site), edition, site, output, resources)
 
 
-def write_documents(site: Path, project: Project, folder: Path, printed: dt.date,
-                    only: Iterable[str] = (), resources: Resources | None = None,
-                    progress: Callable[[str], None] | None = None) -> list[Path]:
-    """One PDF per controlled document, named by its id (QP-09.pdf); `progress` is told each document's id."""
-    edition = read_edition(project, printed)
-    resources = resources or Resources(edition)
-    wanted = set(only)
-    written = []
-    for doc in sorted(project.documents.values(), key=lambda d: d.id):
-        if wanted and doc.id not in wanted:
-            continue
-        if progress is not None:
-            progress(doc.id)
-        files = [site / (url + "index.html" if url.endswith("/") or url == "" else url)
-                 for url in page_urls_of_document(doc)]
-        path = next((f for f in files if f.is_file()), None)
-        if path is None:
-            log.warning("%s: no page in the built site for %s", doc.path, doc.id)
-            continue
-        page = SitePage(url_of(site, path), path, doc.label, "", doc)
-        html = assemble([page], edition, site, with_cover=False, title=doc.label)
-        written.append(render(html, edition, site, folder / f"{doc.id}.pdf", resources))
-    return written
+def page_of_document(site: Path, doc: Document) -> Path | None:
+    """The built page of a controlled document, None when the site has none (built before the document was)."""
+    files = [site / (url + "index.html" if url.endswith("/") or url == "" else url)
+             for url in page_urls_of_document(doc)]
+    return next((f for f in files if f.is_file()), None)
+
+
+def write_document(site: Path, doc: Document, output: Path, edition: Edition,
+                   resources: Resources | None = None) -> Path | None:
+    """One controlled document's PDF (its page alone, no cover); None when the built site has no page for it."""
+    path = page_of_document(site, doc)
+    if path is None:
+        return None
+    page = SitePage(url_of(site, path), path, doc.label, "", doc)
+    html = assemble([page], edition, site, with_cover=False, title=doc.label)
+    return render(html, edition, site, output, resources)
 
 
 def write_past_revision(site: Path, project: Project, doc: Document, revision: str, uri: str, output: Path,

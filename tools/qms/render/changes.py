@@ -13,7 +13,7 @@ from qms.history.changecontrol import FLAG_TEXT, audit_trail, flags_for
 from qms.history.revisions import Change, History, titled
 from qms.model.documents import Document
 from qms.model.project import Project
-from qms.render import paths
+from qms.render import formats, paths
 from qms.render.pages import WIDE_HEADER
 from qms.render.pastrevisions import past_versions, revision_link
 from qms.render.redline import REDLINE_CSS, change_details, compare_page
@@ -62,13 +62,13 @@ def current_revision(history: History, doc: Document) -> CurrentRevision:
     return CurrentRevision(doc.revision, introduced.date, approvers, introduced)
 
 
-def control_rows(history: History, doc: Document) -> dict[str, Markup]:
+def control_rows(project: Project, history: History, doc: Document) -> dict[str, Markup]:
     """Extra rows for the document control block: effective date and approvers of this revision."""
     if history.uncommitted(doc.path):
         return {"Effective": W.badge("draft, not yet approved", "warn"), "Approved by": Markup("—")}
     current = current_revision(history, doc)
     return {
-        "Effective": W.text(current.effective or "—"),
+        "Effective": W.text(formats.day(project.settings, current.effective) if current.effective else "—"),
         "Approved by": W.text(", ".join(current.approved_by)) if current.approved_by
         else W.badge("none recorded", "warn"),
     }
@@ -126,8 +126,9 @@ def signature_block(project: Project, history: History, doc: Document) -> Markup
     current = current_revision(history, doc)
     changes = [c for c in history.for_path(doc.path) if c.revision == doc.revision and c.status != "D"] \
         if current.change else []
-    rows = [[MEANING_TEXT.get(s.meaning, s.meaning), _printed(s), _role(project, s), s.date, s.how, _standing(s)]
-            for change in reversed(changes) for s in signatures_of(change)]
+    settings = project.settings
+    rows = [[MEANING_TEXT.get(s.meaning, s.meaning), _printed(s), _role(project, s), formats.day(settings, s.date),
+             s.how, _standing(s)] for change in reversed(changes) for s in signatures_of(change)]
     if not rows:
         return Markup("")
     table = W.table(["Meaning", "Printed name", "Role", "Date", "Evidence", ""], rows, empty="")
@@ -173,8 +174,9 @@ def revision_table(project: Project, history: History, doc: Document) -> Markup:
             summary = W.link(summary, paths.relative(compare_uri(doc, change), doc.src_uri), "What changed")
         signatures = signature_lines(project, change) if change.signatures else \
             W.text(", ".join(change.approved_by) or "—")
-        rows.append([revision_link(doc, change, past, W.strong(rev)), change.date, summary, change.author, signatures,
-                     _commit(commit_link(project, history, change), change.short), _flags(change)])
+        rows.append([revision_link(doc, change, past, W.strong(rev)), formats.day(project.settings, change.date),
+                     summary, change.author, signatures, _commit(commit_link(project, history, change), change.short),
+                     _flags(change)])
     note = "Select a change to see what it changed, word by word, and a revision to read the document as it stood."
     if len(with_page) < len(changes):
         note += (f" Comparisons are published for the {len(with_page)} most recent changes; older ones are in the "
@@ -287,14 +289,18 @@ def audit_trail_page(project: Project, history: History) -> str:
             rev = W.lines(row.fields) if row.fields else W.text(row.status)
         if change_uri:
             summary = W.link(summary, paths.relative(change_uri, AUDIT_TRAIL))
-        cells.append([row.date, doc_cell, rev, summary, row.author,
-                      W.lines(row.signatures) if row.signatures else ", ".join(row.approved_by) or "—",
+        day = formats.day(project.settings, row.date)
+        # a signature's text carries the change's ISO date (for CSV); on the page it is written as dates are
+        signatures = [s.replace(f", {row.date}, ", f", {day}, ") for s in row.signatures]
+        cells.append([day, doc_cell, rev, summary, row.author,
+                      W.lines(signatures) if signatures else ", ".join(row.approved_by) or "—",
                       _commit(row.url, row.commit[:8]),
                       W.join(" ", (W.md("{} (not judged)", W.code(f)) if f in row.not_judged else W.code(f)
                                    for f in row.flags))])
-    out.append(W.table(["Date", "Document or record", "Revision or fields", "Change", "Author", "Signatures", "Commit",
-                        "Flags"], cells,
-                       empty="", none=None))
+    table = W.table(["Date", "Document or record", "Revision or fields", "Change", "Author", "Signatures", "Commit",
+                     "Flags"], cells, empty="", none=None)
+    # In print: landscape, with column widths of its own (qms/assets/print.css), not one row a third of a page.
+    out.append(W.md('<div class="qms-audit-trail qms-print-landscape" markdown>\n\n{}\n</div>\n', table))
     return WIDE_HEADER + W.concat(*out)
 
 

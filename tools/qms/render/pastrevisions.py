@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import partial
 from typing import Callable, Sequence
 
 from qms.history.redline import front_matter
 from qms.history.revisions import Change, History, titled
 from qms.model.documents import Document
 from qms.model.project import Project
-from qms.render import paths
+from qms.render import formats, paths
 from qms.render.links import Linker, resolve_literal_calls
 from qms.render.writer import SITE as W
 from qms.render.writer import Markup
@@ -81,17 +82,18 @@ def past_page(linker: Linker, doc: Document, change: Change, later: Change | Non
     old_path = change.path
     title = str(meta.get("title") or doc.title)
     revision = change.revision or "—"
-    replaced = (W.md(" It was replaced on {} by revision {} ({}).", later.date, later.revision or "—",
+    day = partial(formats.day, linker.project.settings)
+    replaced = (W.md(" It was replaced on {} by revision {} ({}).", day(later.date), later.revision or "—",
                      titled(later.summary, later.pr)) if later else Markup(""))
     current = W.link(f"the current revision, {doc.revision}", paths.relative(doc.src_uri, uri))
     notice = W.md('!!! danger "Superseded: revision {} of {}"\n    This is {} as it stood at revision {}, from {} on. '
                   "It is kept as a record; do not work to it.{} Work to {}.\n\n",
-                  revision, change.date, doc.id, revision, change.date, replaced, current)
+                  revision, day(change.date), doc.id, revision, day(change.date), replaced, current)
     facts: dict[str, object] = {
         "Document": W.md("{} · {}", W.strong(doc.id), str(meta.get("type") or doc.type)),
         "Revision": W.strong(revision),
         "Status then": str(meta.get("status") or "—"),
-        "Effective": change.date,
+        "Effective": day(change.date),
         "Change": titled(change.summary, change.pr),
         "Author": change.author or "—",
         "Approved by": ", ".join(change.approved_by) or "none recorded",

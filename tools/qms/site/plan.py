@@ -204,7 +204,7 @@ def _front_matter(content: str) -> dict:
 
 def document_page(project: Project, history: History, doc: Document) -> DocumentPage:
     """What `doc`'s page shows around its text: heading, control block, notices, cross-references, history."""
-    before, after = docpage.decoration(project, doc, control_rows=changes.control_rows(history, doc),
+    before, after = docpage.decoration(project, doc, control_rows=changes.control_rows(project, history, doc),
                                        header_extra=changes.draft_banner(history, doc)
                                        + changes.signature_block(project, history, doc),
                                        footer_extra=changes.revision_table(project, history, doc))

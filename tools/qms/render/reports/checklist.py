@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qms.analysis.auditprep import Checklist
 from qms.model.project import Project
-from qms.render.reports.common import Links, day
+from qms.render.reports.common import Links
 
 
 def checklist_markdown(project: Project, cl: Checklist) -> str:
@@ -13,7 +13,7 @@ def checklist_markdown(project: Project, cl: Checklist) -> str:
     w = links.w
     out = [w.heading(1, f"Internal audit checklist: {cl.scope}"),
            w.md("Prepared {} from the quality system in git. Tick each item when the evidence has been seen.\n\n",
-                cl.as_of.isoformat()),
+                links.day(cl.as_of)),
            w.heading(2, "Clauses in scope")]
     for clause in cl.clauses:
         docs = [d.id for d in project.documents_by_clause.get(clause.id, []) if d.status != "obsolete"]
@@ -51,11 +51,12 @@ def checklist_markdown(project: Project, cl: Checklist) -> str:
                            [[f.report, f.id, f.severity, f.clause, f.description] for f in cl.recent_observations]))
     out.append(w.heading(2, "Open corrective actions"))
     out.append(w.table(["Action", "Opened", "Due", "Source", "Nonconformity", "Clauses"],
-                       [[w.md("{} **overdue**", ca.id) if ca.overdue(cl.as_of) else ca.id, day(ca.opened), day(ca.due),
+                       [[w.md("{} **overdue**", ca.id) if ca.overdue(cl.as_of) else ca.id,
+                         links.day(ca.opened), links.day(ca.due),
                          ca.source + (f" {ca.source_record}" if ca.source_record else ""), ca.nonconformity,
                          ", ".join(ca.clauses)] for ca in cl.corrective_actions]))
     if cl.past_audits:
         out.append(w.heading(2, "Earlier audits of this scope"))
         out.append(w.table(["Report", "Date", "Process", "Findings", "Summary"],
-                           [[a.id, day(a.date), a.process, a.findings, a.summary] for a in cl.past_audits]))
+                           [[a.id, links.day(a.date), a.process, a.findings, a.summary] for a in cl.past_audits]))
     return w.concat(*out)

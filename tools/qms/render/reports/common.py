@@ -10,7 +10,7 @@ from qms.analysis import reviews as reviewsmod
 from qms.model.catalogue import Clause
 from qms.model.documents import Document
 from qms.model.project import Project
-from qms.render import paths
+from qms.render import formats, paths
 from qms.render.pages import attribution, clause_name_md
 from qms.render.writer import PLAIN, SITE, Markup, Writer
 
@@ -20,10 +20,6 @@ HEADER = "---\nrender_macros: false\n---\n"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 STATUS_BADGE = {"covered": "ok", "partial": "warn", "gap": "bad", "not applicable": "info",
                 "overdue": "bad", "due-soon": "warn", "later": "ok", "unscheduled": "info"}
-
-
-def day(value: dt.date | None) -> str:
-    return value.isoformat() if value else ""
 
 
 def month_label(month: str) -> str:
@@ -43,6 +39,10 @@ class Links:
     @property
     def w(self) -> Writer:
         return SITE if self.uri is not None else PLAIN
+
+    def day(self, value: dt.date | str | None) -> str:
+        """A date as the manual writes dates (its `date_format` and `locale`); "" for none."""
+        return formats.day(self.project.settings, value) if value else ""
 
     def to(self, target: str, label: object, title: object = None) -> Markup:
         if self.uri is None:

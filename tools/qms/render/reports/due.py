@@ -29,7 +29,7 @@ def due_table(links: Links, items: Sequence[duemod.DueItem], level: int = 2) -> 
     w = links.w
     out = []
     for status, heading in HEADINGS.items():
-        rows = [[i.kind, i.what, i.due.isoformat(),
+        rows = [[i.kind, i.what, links.day(i.due),
                  links.badge(_when(i.days), STATUS_BADGE[status]) if status != "later" else _when(i.days),
                  links.role(i.owner) if i.owner else "", w.code(f"{i.path}:{i.line}") if i.path else ""]
                 for i in items if i.status == status]
@@ -48,7 +48,7 @@ def due_markdown(project: Project, items: Sequence[duemod.DueItem], as_of: dt.da
     w = links.w
     shown = [i for i in items if i.days <= horizon_days]
     counts = {s: sum(1 for i in shown if i.status == s) for s in duemod.STATUSES}
-    out = [w.heading(1, w.md("What is due on {}", as_of.isoformat())),
+    out = [w.heading(1, w.md("What is due on {}", links.day(as_of))),
            w.md("Document reviews, calibrations, corrective actions, training that expires, planned internal audits "
                 "and the next management review, due within {} days or overdue. **{}** overdue · **{}** due within "
                 "{} days · **{}** later.\n\n", horizon_days, counts["overdue"], counts["due-soon"],
@@ -63,14 +63,14 @@ def training_markdown(project: Project, items: Sequence[trainingmod.Briefing], a
     by_doc: dict[str, list[trainingmod.Briefing]] = {}
     for b in items:
         by_doc.setdefault(b.document.id, []).append(b)
-    out = [w.heading(1, w.md("Training due on {}", as_of.isoformat())),
+    out = [w.heading(1, w.md("Training due on {}", links.day(as_of))),
            w.md("People whose roles must know a document and who have no training record for its current revision "
                 "yet: **{}** briefings on **{}** documents.\n\n", len(items), len(by_doc))]
     for doc_id, group in by_doc.items():
         doc = group[0].document
         out.append(w.heading(2, w.md("{} revision {}: {} to train", doc_id, doc.revision, len(group))))
         out.append(w.table(["Person", "Role", "Effective", "Waiting"],
-                           [[b.person, links.role(b.role), b.since.isoformat() if b.since else "",
+                           [[b.person, links.role(b.role), links.day(b.since) if b.since else "",
                              f"{b.days_waiting(as_of)} days" if b.days_waiting(as_of) is not None else ""]
                             for b in group]))
     return w.concat(*out)
@@ -81,7 +81,7 @@ def readiness_markdown(project: Project, result: readinessmod.Readiness, uri: st
     w = links.w
     out = [w.heading(1, "Certification readiness"),
            w.md("A stage-1 style checklist for {}, computed on {} from the documents and records in git. Each item "
-                "shows what was looked at and what is still to do.\n\n", result.standard, result.as_of.isoformat()),
+                "shows what was looked at and what is still to do.\n\n", result.standard, links.day(result.as_of)),
            w.md("**{}** ({} of {} items done; {} % of the applicable clauses covered in the gap analysis.)\n\n",
                 result.overall_text, sum(i.ok for i in result.items), len(result.items), f"{result.coverage:g}")]
     rows = [[i.title, links.badge("done", "ok") if i.ok else links.badge("to do", "bad"), i.verdict]

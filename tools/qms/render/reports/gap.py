@@ -7,7 +7,7 @@ import datetime as dt
 from qms.analysis import gap as gapmod
 from qms.model.project import Project
 from qms.render import charts
-from qms.render.reports.common import REPORTS_DIR, Links, day, report_page
+from qms.render.reports.common import REPORTS_DIR, Links, report_page
 from qms.render.writer import Markup
 
 GAP_PAGE = f"{REPORTS_DIR}/gap-analysis.md"
@@ -28,11 +28,11 @@ def gap_markdown(project: Project, analysis: gapmod.GapAnalysis, as_of: dt.date,
                 "major findings, overdue reviews, calibrations or corrective actions, stale training, an incomplete "
                 "audit programme or management review). **Partial**: something is missing; the reasons say what, "
                 "with the ids of the evidence. **Gap**: nothing addresses the clause yet.\n\n", std.short,
-                as_of.isoformat())]
+                links.day(as_of))]
     if analysis.assessment is not None:
         a = analysis.assessment
-        when = f" on {a.date.isoformat()}" if a.date else ""
-        updated = f", brought up to date on {a.updated.isoformat()}" if a.updated else ""
+        when = f" on {links.day(a.date)}" if a.date else ""
+        updated = f", brought up to date on {links.day(a.updated)}" if a.updated else ""
         out.append(w.md("The organization's own assessment ({}, by {}{}{}) is taken into account: where it finds "
                         "current practice weaker than the documents, its status counts until its action is "
                         "closed.\n\n", a.path, a.assessed_by, when, updated))
@@ -61,12 +61,13 @@ def gap_markdown(project: Project, analysis: gapmod.GapAnalysis, as_of: dt.date,
             a = row.assessment
             assert a is not None
             if a.closed:
-                state = links.badge(f"closed {a.closed.isoformat()}", "ok")
+                state = links.badge(f"closed {links.day(a.closed)}", "ok")
             elif a.overdue(as_of):
                 state = links.badge("overdue", "bad")
             else:
                 state = links.badge("open", "warn")
-            rows.append([links.clause(row.clause), a.action or "", links.role(a.owner or ""), day(a.target), state])
+            rows.append([links.clause(row.clause), a.action or "", links.role(a.owner or ""), links.day(a.target),
+                         state])
         out.append(w.md("{} open of {}.\n\n", len(open_actions), len(rows)))
         out.append(w.table(["Clause", "Action", "Owner", "Target", "Status"], rows))
     na_rows = [c for c in analysis.clauses if c.not_applicable and c.clause.id in project.not_applicable]
@@ -102,11 +103,11 @@ def gap_markdown(project: Project, analysis: gapmod.GapAnalysis, as_of: dt.date,
             if a.action:
                 facts.append(("Action", w.md("{} ({})", a.action, links.role(a.owner)) if a.owner else a.action))
             if a.target:
-                facts.append(("Target", w.md("{} {}", a.target.isoformat(), links.badge("overdue", "bad"))
-                              if a.overdue(as_of) else a.target.isoformat()))
+                facts.append(("Target", w.md("{} {}", links.day(a.target), links.badge("overdue", "bad"))
+                              if a.overdue(as_of) else links.day(a.target)))
             if a.closed:
-                facts.append(("Closed", w.md("{}: {}", a.closed.isoformat(), a.closure) if a.closure
-                              else a.closed.isoformat()))
+                facts.append(("Closed", w.md("{}: {}", links.day(a.closed), a.closure) if a.closure
+                              else links.day(a.closed)))
             out.append(w.join("", (w.md("- {}: {}\n", k, v) for k, v in facts)) + Markup("\n"))
     return w.concat(*out)
 

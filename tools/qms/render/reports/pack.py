@@ -8,7 +8,7 @@ from typing import Sequence
 from qms.analysis.reviewpack import Period, ReviewPack, compile_pack
 from qms.model.project import Project
 from qms.render import charts, formats
-from qms.render.reports.common import REPORTS_DIR, Links, day, month_label, report_page
+from qms.render.reports.common import REPORTS_DIR, Links, month_label, report_page
 from qms.render.writer import Markup
 
 PACK_PAGE = f"{REPORTS_DIR}/management-review-pack.md"
@@ -24,7 +24,7 @@ def pack_markdown(project: Project, pack: ReviewPack, uri: str | None = None) ->
     out = [w.heading(1, "Management review input pack"),
            w.md("The inputs to the next management review ({}) for **{} to {}**, compiled on {} from the records in "
                 "git. Each section names the records it is computed from; the registers hold the detail.\n\n",
-                ref, p.start.isoformat(), p.end.isoformat(), pack.as_of.isoformat())]
+                ref, links.day(p.start), links.day(p.end), links.day(pack.as_of))]
     if pack.missing:
         out.append(w.md("Not kept in this quality system, so not in this pack: {}.\n\n",
                         w.join(", ", map(w.code, pack.missing))))
@@ -54,13 +54,13 @@ def _pack_actions(links: Links, pack: ReviewPack) -> Markup:
     rows = []
     for a in pack.actions:
         if a.status == "done":
-            state = w.md("{} {}", links.badge("done", "ok"), a.done.isoformat()) if a.done else links.badge("done", "ok")
+            state = w.md("{} {}", links.badge("done", "ok"), links.day(a.done)) if a.done else links.badge("done", "ok")
         else:
             state = links.badge("overdue", "bad") if a.overdue else links.badge("open", "warn")
-        rows.append([a.review, a.what, links.role(a.owner), day(a.due), state])
+        rows.append([a.review, a.what, links.role(a.owner), links.day(a.due), state])
     return w.concat(head, w.md("From {}: **{}** actions, {} done, {} open, {} overdue on {}.\n\n",
                                ", ".join(r.id for r in pack.reviews), c["total"], c["done"], c["open"], c["overdue"],
-                               pack.as_of.isoformat()),
+                               links.day(pack.as_of)),
                     w.table(["Review", "Action", "Owner", "Due", "Status"], rows))
 
 
@@ -76,7 +76,7 @@ def _pack_audits(links: Links, pack: ReviewPack) -> Markup:
     others = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in sev.items() if s not in ("major", "minor"))
     out.append(w.md("**{}** audit reports issued, with {} major and {} minor nonconformities{}.\n\n", len(au.reports),
                     sev.get("major", 0), sev.get("minor", 0), f", {others}" if others else ""))
-    rows = [[r.id, day(r.date), links.doc_id(str(r.data.get("process", ""))),
+    rows = [[r.id, links.day(r.date), links.doc_id(str(r.data.get("process", ""))),
              w.join(", ", (links.clause_id(str(c)) for c in r.data.get("clauses") or [])),
              len(r.data.get("findings") or []), r.data.get("summary", "")] for r in au.reports]
     out.append(w.table(["Report", "Date", "Process", "Clauses", "Findings", "Conclusion"], rows))
@@ -113,11 +113,11 @@ def _pack_nonconformities(links: Links, pack: ReviewPack, with_charts: bool) -> 
         out.append(charts.figure(svg, "Nonconforming outputs per month (from the nonconforming-output records)"))
     out.append(w.md("Corrective actions: **{}** opened and **{}** closed in the period ({} verified effective); **{}** "
                     "open at the end of the period, **{}** overdue on {}.\n\n", len(ca.opened), len(ca.closed),
-                    ca.verified, len(ca.open_at_end), len(ca.overdue), pack.as_of.isoformat()))
+                    ca.verified, len(ca.open_at_end), len(ca.overdue), links.day(pack.as_of)))
     out.append(w.table(["Action", "Opened", "Due", "Source", "Nonconformity", "Status"],
-                       [[c.id, day(c.opened), day(c.due), c.source, c.nonconformity,
+                       [[c.id, links.day(c.opened), links.day(c.due), c.source, c.nonconformity,
                          links.badge("overdue", "bad") if c in ca.overdue
-                         else links.badge(c.status if c.is_open else f"closed {day(c.closed)}", "warn")]
+                         else links.badge(c.status if c.is_open else f"closed {links.day(c.closed)}", "warn")]
                         for c in ca.open_at_end]))
     return w.concat(*out)
 
@@ -185,7 +185,7 @@ def _pack_suppliers(links: Links, pack: ReviewPack) -> Markup:
         head, w.md("{} suppliers evaluated: {}.\n\n", len(pack.suppliers),
                    ", ".join(f"{n} grade {g}" for g, n in grades.items() if n)),
         w.table(["Supplier", "Supplies", "Evaluation", "Quality", "Delivery", "Grade", "Decision"],
-                [[s.supplier, s.supplies, f"{s.evaluation} ({day(s.date)})",
+                [[s.supplier, s.supplies, f"{s.evaluation} ({links.day(s.date)})",
                   charts.fmt(s.scores["quality"]) if "quality" in s.scores else "",
                   charts.fmt(s.scores["delivery"]) if "delivery" in s.scores else "",
                   links.badge(s.grade, kinds.get(s.grade, "info")), s.decision] for s in pack.suppliers]))
@@ -197,7 +197,7 @@ def _pack_notes(links: Links, notes: Sequence, heading: str, empty: str) -> Mark
     if not notes:
         return head + w.paragraph(empty)
     return head + w.table(["Source", "Date", "Kind", "Recorded"],
-                          [[n.source, day(n.date), n.kind, n.text] for n in notes])
+                          [[n.source, links.day(n.date), n.kind, n.text] for n in notes])
 
 
 def pack_page(project: Project, today: dt.date) -> str:

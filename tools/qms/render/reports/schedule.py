@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 from qms.analysis import due as duemod
 from qms.analysis import reviews as reviewsmod
 from qms.model.project import Project
-from qms.render.reports.common import REPORTS_DIR, STATUS_BADGE, Links, day, report_page
+from qms.render.reports.common import REPORTS_DIR, STATUS_BADGE, Links, report_page
 
 if TYPE_CHECKING:  # pragma: no cover
     from qms.history.revisions import History
@@ -26,7 +26,7 @@ def schedule_markdown(project: Project, items: Sequence[reviewsmod.ReviewDue], a
            w.md("Every controlled document is reviewed at the interval its front matter sets, to confirm it is still "
                 "suitable. As of {}. The last review is the latest of: the last approved change in git, a review that "
                 "confirmed the document unchanged (recorded with {}), and the date the current revision became "
-                "effective; failing these, the date the document was first committed.\n\n", as_of.isoformat(),
+                "effective; failing these, the date the document was first committed.\n\n", links.day(as_of),
                 w.code("qms review-done")),
            w.md("**{}** overdue · **{}** due within {} days · **{}** later · **{}** not scheduled\n\n",
                 len(groups["overdue"]), len(groups["due-soon"]), reviewsmod.DUE_SOON_DAYS, len(groups["later"]),
@@ -40,9 +40,9 @@ def schedule_markdown(project: Project, items: Sequence[reviewsmod.ReviewDue], a
             when = ("" if item.days is None else f"{-item.days} days ago" if item.days < 0 else
                     "today" if item.days == 0 else f"in {item.days} days")
             rows.append([links.doc(item.document), links.role(item.document.owner),
-                         f"{item.document.review_interval_months} months", day(last.date) if last else "",
+                         f"{item.document.review_interval_months} months", links.day(last.date) if last else "",
                          f"{last.source}" + (f" ({last.detail})" if last.detail else "") if last else "",
-                         day(item.due), links.badge(when, STATUS_BADGE[status]) if status != "later" else when])
+                         links.day(item.due), links.badge(when, STATUS_BADGE[status]) if status != "later" else when])
         out.append(w.table(["Document", "Owner", "Interval", "Last review", "Evidence", "Due", "When"], rows))
     if groups["unscheduled"]:
         out.append(w.heading(2, "Not scheduled"))
