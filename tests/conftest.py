@@ -49,6 +49,16 @@ def mkdocs_build(project: Path, site: Path | None = None) -> Run:
     return run(["mkdocs", "build", "--strict", "-d", str(site)], cwd=project)
 
 
+@pytest.fixture(autouse=True)
+def default_cli_output():
+    """`qms` run in this process (`--quiet`, `--color`) sets the output's state: every test starts without it."""
+    from qms.cli import output
+
+    output.configure()
+    yield
+    output.configure()
+
+
 @pytest.fixture
 def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No user or system git configuration (signing, log.showSignature, hooks) leaks into a test."""

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_example, run
+from conftest import BIN, ENV, ROOT, copy_example, run
 from qms.cli import output
 from qms.cli.app import main as qms
 from qms.problems import Problem
@@ -20,10 +20,6 @@ class Terminal(io.StringIO):
         return True
 
 
-@pytest.fixture(autouse=True)
-def default_output():
-    yield
-    output.configure()
 
 
 def test_errors_and_warnings_are_labelled_and_coloured_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch):
@@ -79,3 +75,34 @@ def test_the_audit_trail_is_a_table_on_the_terminal_and_csv_when_asked(capsys: p
 def test_align_tables_keeps_escaped_pipes_inside_their_cell():
     text = "| a | b |\n|---|---|\n| x \\| y | 2 |\n"
     assert output.align_tables(text).splitlines() == ["| a      | b   |", "|--------|-----|", "| x \\| y | 2   |"]
+
+
+def test_a_check_shows_its_steps_on_a_terminal_and_nothing_elsewhere(tmp_path: Path):
+    """On a terminal the line `check: 2/3 git history read` is rewritten in place while the check runs, then
+    erased before the problems and the summary; in a pipe (CI) nothing of it is printed."""
+    import os
+    import pty
+    import subprocess
+
+    project = copy_example(tmp_path)
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([str(BIN / "qms"), "check"], cwd=project, stdout=follower, stderr=follower,
+                            env={**ENV, "NO_COLOR": "1"})
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.wait(timeout=300) == 0
+    text = seen.decode("utf-8", "replace")
+    steps = [text.index(f"\r\033[Kcheck: {n}/3 ") for n in (1, 2, 3)]
+    assert steps == sorted(steps) and "check: 2/3 git history read" in text
+    assert text.index("Found ", steps[-1]) > text.index("\r\033[K", steps[-1] + 1)  # erased before the summary
+    piped = run(["qms", "check"], cwd=project)
+    assert "check: 1/3" not in piped.output and "Found " in piped.stderr

@@ -95,14 +95,25 @@ def test_cover_shows_company_manual_version_status_and_print_date(printed: Path,
 
 
 def test_every_page_has_the_header_and_footer(pages: list[str]):
+    """Pages are numbered within their section (a document's "Page 2 of 5"), and every section's pages run
+    from 1 to its count without a gap."""
     today = SUITE_TODAY
-    total = len(pages)
-    for number, text in enumerate(pages, start=1):
+    expected = None  # (the page, of how many) the next page must show
+    sections = 0
+    for sheet, text in enumerate(pages, start=1):
         lines = [line for line in text.splitlines() if line.strip()]
         footer = flat("\n".join(lines[-3:]))
-        assert "Aldwick Precision Engineering Ltd · Uncontrolled when printed · printed " + today in footer, number
-        assert f"Page {number} of {total}" in footer, number
-        assert "Manual edition " in footer, number
+        assert "Aldwick Precision Engineering Ltd · Uncontrolled when printed · printed " + today in footer, sheet
+        assert "Manual edition " in footer, sheet
+        number, count = map(int, re.search(r"Page (\d+) of (\d+)", footer).groups())
+        if expected is None or expected[0] > expected[1]:
+            assert number == 1, f"page {sheet}: a section starts at 'Page {number} of {count}'"
+            sections += 1
+        else:
+            assert (number, count) == expected, f"page {sheet}: 'Page {number} of {count}', not {expected}"
+        expected = (number + 1, count)
+    assert expected is not None and expected[0] > expected[1], "the last section stops before its last page"
+    assert sections >= len(documents())
 
 
 def test_document_pages_carry_the_document_id_title_and_revision_in_the_header(pages: list[str]):
@@ -199,10 +210,46 @@ def test_first_pages_render_to_images_for_review(manual: Path):
 
 def test_printing_shows_its_progress_on_standard_error(printed: Path):
     said = (printed / "stderr.txt").read_text().splitlines()
-    assert "pdf: the whole manual…" in said
-    assert any(line.startswith("pdf: quality-manual.pdf (") and line.endswith(" s)") for line in said), said
-    assert any(line.startswith("pdf: documents: 1/2 ") for line in said) and "pdf: documents: 2/2 " in "\n".join(said)
-    assert any(line.startswith("pdf: 2 document PDFs (") for line in said), said
+    steps = [line for line in said if re.match(r"^pdf: \d+/\d+ ", line)]
+    assert len(steps) >= 2, said  # the parts as they are laid out, then the joined manual
+    done, total = map(int, re.match(r"^pdf: (\d+)/(\d+) ", steps[-1]).groups())
+    assert done == total and steps[-1].endswith(" quality-manual.pdf"), steps
+    assert any(re.match(r"^pdf: 3 PDF files, \d+ at a time \(\d+\.\d s\)$", line) for line in said), said
+
+
+def test_a_documents_pdf_is_its_pages_of_the_manual(printed: Path, pages: list[str]):
+    """Each page is laid out once: a document's own PDF is cut from the manual, page for page."""
+    own = page_texts(printed / "documents" / f"{PROCEDURE}.pdf")
+    start = next(i for i, text in enumerate(pages) if text.lstrip().startswith(PROCEDURE)
+                 and re.search(rf"Document {PROCEDURE} · procedure", flat(text)))
+    assert [flat(t) for t in own] == [flat(t) for t in pages[start: start + len(own)]]
+
+
+def test_links_across_the_parts_of_the_manual_lead_inside_it(manual: Path):
+    """The manual is laid out in parts at once and joined: every link inside it resolves to a place in it."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(manual)
+    names = set(reader.named_destinations)
+    inside, leftover = 0, []
+    for page in reader.pages:
+        for ref in page.get("/Annots") or []:
+            annotation = ref.get_object()
+            if "/Dest" in annotation:
+                inside += 1
+                assert str(annotation["/Dest"]) in names, annotation["/Dest"]
+            elif "/A" in annotation and str(annotation["/A"].get("/URI", "")).startswith("qms-anchor:"):
+                leftover.append(str(annotation["/A"]["/URI"]))
+    assert inside > 1000 and not leftover, leftover[:5]
+    assert "p-glossary--nonconformity" in names
+
+
+def test_one_process_prints_the_same_document(printed: Path, example_site: Path, tmp_path: Path):
+    result = run(["qms", "pdf", "--site", str(example_site), "-o", str(tmp_path), "--document", PROCEDURE,
+                  "--jobs", "1"], cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.output
+    alone = page_texts(tmp_path / "documents" / f"{PROCEDURE}.pdf")
+    assert [flat(t) for t in alone] == [flat(t) for t in page_texts(printed / "documents" / f"{PROCEDURE}.pdf")]
 
 
 def test_each_controlled_document_has_its_own_pdf(printed: Path):

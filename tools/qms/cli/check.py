@@ -34,7 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config_file)
     # the same load as the site's; with --base (or QMS_BASE) the branch is judged as one proposed change
-    loaded = plan.load(settings, clock.today(args.as_of), base=args.base or base_from_environment())
+    base = args.base or base_from_environment()
+    progress = output.Progress("check", plan.load_steps(base))  # on a terminal only: a check is seconds
+    loaded = plan.load(settings, clock.today(args.as_of), base=base, progress=progress.step)
+    progress.clear()
     problems = list(loaded.problems)
     if args.paths:
         wanted = {settings.rel(Path(p).resolve()) for p in args.paths}

@@ -95,6 +95,12 @@ class Progress:
             self._shown = tenth
             print(f"{self.label}: {self.done}/{self.total} {what}".rstrip(), file=self.stream, flush=True)
 
+    def clear(self) -> None:
+        """Take the progress line off the terminal, saying nothing (the caller prints its own summary)."""
+        if self.tty and not STATE.quiet and self.done:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
     def finish(self, message: str = "") -> None:
         if STATE.quiet:
             return

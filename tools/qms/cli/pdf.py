@@ -83,17 +83,21 @@ def run(args: argparse.Namespace) -> int:
     if args.revision is not None:
         return _past_revision(args, settings, project, site, out, printed)
     edition = pdf.read_edition(project, printed)
-    documents = args.document or None
-    jobs = pdfjobs.jobs_for(project, out, manual=not args.document or args.manual,
-                            documents=[] if args.no_documents else documents)
     workers = args.jobs or pdfjobs.cpu_count()
-    progress = output.Progress("pdf", len(jobs), min_lines=1)
-    results = pdfjobs.write_all(site, project, jobs, edition, workers, progress=progress.step)
-    progress.finish(f"pdf: {len(jobs)} PDF file{'s' if len(jobs) != 1 else ''} on {min(workers, len(jobs))} "
-                    f"process{'es' if min(workers, len(jobs)) != 1 else ''}")
-    output.print_problems([Problem(str(site), 0, done.warning, severity="warning", code="no-page")
-                           for done in results if done.warning])
-    written = [done.path for done in results if done.path is not None]
+    progress = output.Progress("pdf", 0, min_lines=1)
+
+    def step(total: int, what: str) -> None:
+        progress.total = total
+        progress.step(what)
+
+    result = pdfjobs.write(site, project, edition, out, manual=not args.document or args.manual,
+                           documents=[] if args.no_documents else (args.document or None), workers=workers,
+                           progress=step)
+    progress.finish(f"pdf: {len(result.written)} PDF file{'s' if len(result.written) != 1 else ''}, "
+                    f"{min(workers, max(progress.total, 1))} at a time")
+    output.print_problems([Problem(str(site), 0, f"no page for {what} in the built site: build the site again",
+                                   severity="warning", code="no-page") for what in result.missing])
+    written = list(result.written)
     for path in written:
         print(path)
     output.note(f"Wrote {len(written)} PDF file{'s' if len(written) != 1 else ''} to {out}")

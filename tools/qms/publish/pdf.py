@@ -22,7 +22,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import tinyhtml5
@@ -46,6 +46,7 @@ _DROP = {"script", "style", "form", "input", "button", "noscript", "template"}
 _DROP_CLASSES = {"headerlink", "md-source-file", "md-content__button", "md-feedback", "md-top", "md-dialog",
                  "md-annotation__index"}
 _EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+END_MARK = "--qms-pdf-end"  # the id suffix of the empty element that ends each print section
 
 
 # ----------------------------------------------------------------------------------------------
@@ -277,8 +278,9 @@ def navigation_sections(home: ET.Element) -> dict[str, str]:
     return sections
 
 
-def site_pages(site: Path, project: Project) -> list[SitePage]:
-    """Every page of the built site's navigation, in its order, from the home page along `<link rel="next">`."""
+def site_pages(site: Path, project: Project, trees: dict[Path, ET.Element] | None = None) -> list[SitePage]:
+    """Every page of the built site's navigation, in its order, from the home page along `<link rel="next">`;
+    each page's parsed HTML goes into `trees` when given, so that it is parsed once."""
     home = site / "index.html"
     if not home.is_file():
         raise FileNotFoundError(f"{home}: no built site here; build it first with 'mkdocs build'")
@@ -293,6 +295,8 @@ def site_pages(site: Path, project: Project) -> list[SitePage]:
     while path is not None and path.is_file() and path.resolve() not in seen:
         seen.add(path.resolve())
         tree = parse_html(path)
+        if trees is not None:
+            trees[path] = copy.deepcopy(tree) if path == home else tree
         url = url_of(site, path)
         article = _find(tree, "article", "md-content__inner")
         h1 = _find(article, "h1") if article is not None else None
@@ -514,9 +518,9 @@ def _columns(article: ET.Element) -> int:
     return widest
 
 
-def page_article(page: SitePage) -> ET.Element:
-    """A site page's article, without what only works on screen."""
-    tree = parse_html(page.path)
+def page_article(page: SitePage, tree: ET.Element | None = None) -> ET.Element:
+    """A site page's article, without what only works on screen (`tree`: the page already parsed)."""
+    tree = tree if tree is not None else parse_html(page.path)
     article = _find(tree, "article", "md-content__inner")
     if article is None:
         article = _find(tree, "main") or ET.Element("div")
@@ -549,7 +553,21 @@ def page_section(page: SitePage, article: ET.Element, links: _Links, site: Path)
     })
     section.text = article.text
     section.extend(list(article))
+    return _numbered(section)
+
+
+def _numbered(section: ET.Element) -> ET.Element:
+    """Pages numbered within their section ("Page 2 of 5"): the section names its last point, whose page
+    number is the section's page count (print.css: a page group per section, `target-counter` into a string)."""
+    end = f"{section.get('id')}{END_MARK}"
+    section.set("data-end", f"#{end}")
+    section.append(_el("span", "", id=end, class_="qms-pdf-end"))
     return section
+
+
+def section_of(anchor: str) -> str:
+    """The id of the section holding an anchor: 'p-glossary' for 'p-glossary--nonconformity'."""
+    return anchor.split("--", 1)[0]
 
 
 def _el(tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -562,6 +580,7 @@ def cover(edition: Edition, subtitle: str, title: str = "Quality Manual") -> ET.
     """The cover: company, title, manual version (commit and date), status, print date."""
     section = _el("section", class_="qms-pdf-cover", id="cover", data_doc_id="", data_doc_title=title,
                   data_doc_revision=f"Edition {edition.short_version}")
+    _numbered(section)
     section.append(_el("p", edition.company, class_="qms-pdf-company"))
     section.append(_el("h1", title, class_="qms-pdf-title"))
     section.append(_el("p", subtitle, class_="qms-pdf-subtitle"))
@@ -582,11 +601,13 @@ def cover(edition: Edition, subtitle: str, title: str = "Quality Manual") -> ET.
     section.append(_el("p", "This PDF is a print of the online quality manual. A printed or saved copy is not "
                             "kept up to date: before you rely on it, check that its version is the one published.",
                        class_="qms-pdf-notice"))
-    return section
+    return _numbered(section)
 
 
-def contents(pages: list[SitePage]) -> ET.Element:
-    """The table of contents, grouped by navigation section, with page numbers."""
+def contents(pages: list[SitePage], numbers: dict[str, int] | None = None, href: str = "#") -> ET.Element:
+    """The table of contents, grouped by navigation section, with the page each entry starts on: `numbers`
+    (anchor -> page of the PDF) when the pages were laid out apart, else found by WeasyPrint as it lays out;
+    `href` is the prefix of the links to the entries."""
     section = _el("section", class_="qms-pdf-contents", id="contents", data_doc_id="", data_doc_title="Contents",
                   data_doc_revision="")
     section.append(_el("h1", "Contents"))
@@ -599,18 +620,44 @@ def contents(pages: list[SitePage]) -> ET.Element:
                 section.append(_el("h2", current, class_="qms-pdf-contents-group"))
             lst = ET.SubElement(section, "ul", {"class": "qms-pdf-contents-list"})
         li = ET.SubElement(lst, "li")
-        li.append(_el("a", page.title, href=f"#{page.anchor}"))
-    return section
+        link = li.makeelement("a", {"href": f"{href}{page.anchor}"})
+        link.text = page.title
+        if numbers is not None:
+            link.set("data-page", str(numbers.get(page.anchor, "")))
+            link.set("class", "qms-pdf-numbered")
+        li.append(link)
+    return _numbered(section)
 
 
-def assemble(pages: list[SitePage], edition: Edition, site: Path, *, with_cover: bool = True,
-             title: str = "Quality Manual") -> str:
-    """The HTML of one print document made of `pages`."""
+def manual_sections(pages: list[SitePage], edition: Edition, site: Path, *, grouped: bool = True,
+                    trees: dict[Path, ET.Element] | None = None,
+                    targets: dict[str, str] | None = None) -> list[ET.Element]:
+    """The print sections of `pages`, their links between each other made links inside the PDF (`#anchor`);
+    `grouped`: the first page of each navigation section opens the outline's entry for it. `targets`, when
+    given, is filled with the site-relative URL of each section and of each row standing in for a page left
+    out, by anchor: where a link leads once it leaves the PDF."""
     links = _Links({p.url: p for p in pages}, edition.site_url)
-    articles = [page_article(page) for page in pages]
+    articles = [page_article(page, (trees or {}).get(page.path)) for page in pages]
     for page, article in zip(pages, articles):  # first: the rows that stand in for pages left out
         _row_anchors(article, page, links)
     sections = [page_section(page, article, links, site) for page, article in zip(pages, articles)]
+    if targets is not None:
+        targets.update({page.anchor: page.url for page in pages})
+        targets.update({anchor: url for url, anchor in links.rows.items()})
+    group: str | None = None
+    for page, section in zip(pages, sections):
+        if grouped and page.section:
+            section.set("class", section.get("class", "") + " qms-pdf-grouped")
+            if page.section != group:  # the outline's entry for the navigation section, on its first page
+                marker = _el("div", "", class_="qms-pdf-group", data_title=page.section)
+                marker.tail, section.text = section.text, None
+                section.insert(0, marker)
+        group = page.section
+    return sections
+
+
+def html_document(sections: Iterable[ET.Element], edition: Edition, title: str) -> str:
+    """A print document of `sections`, with the PDF's metadata."""
     html = _el("html", lang="en")
     head = ET.SubElement(html, "head")
     head.append(_el("meta", charset="utf-8"))
@@ -623,20 +670,16 @@ def assemble(pages: list[SitePage], edition: Edition, site: Path, *, with_cover:
         "data-company": edition.company, "data-printed": edition.printed.isoformat(),
         "data-edition": edition.short_version,
     })
-    if with_cover:
-        body.append(cover(edition, edition.title, title))
-        body.append(contents(pages))
-    group: str | None = None
-    for page, section in zip(pages, sections):
-        if with_cover and page.section:
-            section.set("class", section.get("class", "") + " qms-pdf-grouped")
-            if page.section != group:  # the outline's entry for the navigation section, on its first page
-                marker = _el("div", "", class_="qms-pdf-group", data_title=page.section)
-                marker.tail, section.text = section.text, None
-                section.insert(0, marker)
-        group = page.section
-        body.append(section)
+    body.extend(sections)
     return "<!DOCTYPE html>\n" + ET.tostring(html, encoding="unicode", method="html")
+
+
+def assemble(pages: list[SitePage], edition: Edition, site: Path, *, with_cover: bool = True,
+             title: str = "Quality Manual") -> str:
+    """The HTML of one print document made of `pages` (with a cover and contents: the whole manual)."""
+    sections = manual_sections(pages, edition, site, grouped=with_cover)
+    front = [cover(edition, edition.title, title), contents(pages)] if with_cover else []
+    return html_document([*front, *sections], edition, title)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -685,14 +728,6 @@ def render(html: str, edition: Edition, base: Path, output: Path, resources: Res
     document.write_pdf(output, pdf_identifier=False)
     log.info("%s: %d pages", output, len(document.pages))
     return output
-
-
-def write_manual(site: Path, project: Project, output: Path, printed: dt.date,
-                 resources: Resources | None = None, edition: Edition | None = None) -> Path:
-    """The whole manual in one PDF: cover, contents, every page of the site's navigation."""
-    edition = edition or read_edition(project, printed)
-    pages = site_pages(site, project)
-    return render(assemble(pages, edition, site), edition, site, output, resources)
 
 
 def page_of_document(site: Path, doc: Document) -> Path | None:

@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from typing import Callable, Mapping
 
 from qms import package
 from qms.analysis.checks import check_all
@@ -67,23 +67,34 @@ class Loaded:
     problems: tuple[Problem, ...]  # everything the checks found (documents, references, records, change control)
 
 
-def load(settings: Settings, today: dt.date, base: str | None = None) -> Loaded:
+def load_steps(base: str | None) -> int:
+    """How many steps `load` tells its `progress` of."""
+    return 4 if base else 3
+
+
+def load(settings: Settings, today: dt.date, base: str | None = None,
+         progress: Callable[[str], None] | None = None) -> Loaded:
     """Read the project and its git history and check them as of `today`. Raises QMSError only when no truthful
-    manual can be built (a broken catalogue, schema or repository).
+    manual can be built (a broken catalogue, schema or repository). `progress` is told each step done.
 
     With `base` (the target branch of a pull request, e.g. origin/main) the branch's commits are judged as one
     proposed change: the net change from the merge base (`pullrequest.base_problems`), not commit by commit.
     """
+    tell = progress or (lambda what: None)
     project = load_project(settings)
+    tell("documents and records read")
     history = judged_history(load_history(settings.root, controlled_folders(settings),
                                           revision_scheme=settings.revision_scheme), project)
     rewrites = rewrite_problems(history, settings.policy, settings.rel(settings.config_file),
                                 controlled_changes(history))
+    tell("git history read")
     proposed = proposed_commits(settings.root, base) if base else frozenset()
     problems = check_all(project, history, today, proposed=proposed)
+    tell("checked")
     if base:  # the documents' net change, and the records' (closed-record-edited, confidentiality-change, ...)
         problems += base_problems(project, base)
         problems += recordchanges.base_problems(project, base)
+        tell(f"branch judged as one change to {base}")
     return Loaded(settings, project, history, tuple(problems) + tuple(rewrites))
 
 
