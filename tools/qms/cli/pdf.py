@@ -44,8 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--date", type=date_arg, default=None, metavar="YYYY-MM-DD",
                    help="print date shown on every page (default: today)")
     p.add_argument("-j", "--jobs", type=positive_int, default=None, metavar="N",
-                   help="PDFs written at once, each in its own process (default: one per core this process may "
-                        "use)")
+                   help="parts of the manual laid out at once, each in its own process (default: one per core "
+                        "this process may use)")
     p.set_defaults(func=run)
 
 

@@ -296,7 +296,7 @@ def site_pages(site: Path, project: Project, trees: dict[Path, ET.Element] | Non
         seen.add(path.resolve())
         tree = parse_html(path)
         if trees is not None:
-            trees[path] = copy.deepcopy(tree) if path == home else tree
+            trees[path] = tree
         url = url_of(site, path)
         article = _find(tree, "article", "md-content__inner")
         h1 = _find(article, "h1") if article is not None else None
@@ -580,7 +580,6 @@ def cover(edition: Edition, subtitle: str, title: str = "Quality Manual") -> ET.
     """The cover: company, title, manual version (commit and date), status, print date."""
     section = _el("section", class_="qms-pdf-cover", id="cover", data_doc_id="", data_doc_title=title,
                   data_doc_revision=f"Edition {edition.short_version}")
-    _numbered(section)
     section.append(_el("p", edition.company, class_="qms-pdf-company"))
     section.append(_el("h1", title, class_="qms-pdf-title"))
     section.append(_el("p", subtitle, class_="qms-pdf-subtitle"))
