@@ -614,6 +614,9 @@ def test_the_pull_request_summary_says_who_must_read_the_new_revision(tmp_path: 
     assert cli.main(["-f", str(root / "mkdocs.yml"), "diff", "--base", "HEAD"]) == 0
     out = capsys.readouterr().out
     assert "**Who must be briefed:** merging this asks 2 people to read QP-09 revision 8" in out
+    assert cli.main(["-f", str(root / "mkdocs.yml"), "diff", "--base", "HEAD", "--format", "json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert [(e["doc_id"], e["to_brief"]) for e in entries if e["kind"] == "document"] == [("QP-09", 2)]
 
 
 def test_the_training_matrix_marks_who_is_to_train(tmp_path: Path):

@@ -15,12 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from qms.clock import as_date
 from qms.model.documents import Document
 
 if TYPE_CHECKING:  # pragma: no cover
+    from qms.history.pullrequest import DocChange
     from qms.model.project import Project
 
 PERSON_TYPE = "person"
@@ -149,3 +150,20 @@ def summary_line(doc: Document, count: int) -> str:
 def to_brief_after_change(project: Project, doc: Document) -> int:
     """How many people must read `doc` at its current revision (no training record for it yet)."""
     return sum(1 for b in training_due(project) if b.document.id == doc.id)
+
+
+def to_brief_after_changes(project: Project, changes: Iterable[DocChange]) -> dict[str, int]:
+    """For each change that brings an effective document to a new revision (or adds it), how many people must
+    read it once it is merged: document id -> count, only where somebody must."""
+    if project.record_set is None:
+        return {}
+    counts = {}
+    for change in changes:
+        doc = project.documents.get(change.doc_id)
+        if doc is None or doc.status != "effective" or change.status == "D" or \
+                not (change.revision_bumped or change.status == "A"):
+            continue
+        count = to_brief_after_change(project, doc)
+        if count:
+            counts[doc.id] = count
+    return counts

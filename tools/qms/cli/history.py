@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from qms import files
+from qms.analysis import training
 from qms.cli.options import date_arg
 from qms.cli.output import print_problems
 from qms.config import load_settings
@@ -133,5 +134,6 @@ def run_diff(args: argparse.Namespace) -> int:
         extra = record_diff_markdown(records, args.base)
         _emit(f"{text}\n{extra}" if extra else text, args.output)
     else:
-        _emit(recordchanges.format_diff(changes, records, args.format), args.output)
+        to_brief = training.to_brief_after_changes(project, changes)
+        _emit(recordchanges.format_diff(changes, records, args.format, to_brief), args.output)
     return 0

@@ -23,7 +23,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from qms import clock
 from qms.jsondata import jsondata
@@ -560,14 +560,17 @@ RECORD_COLUMNS = ("kind", "record_id", "record_type", "status", "path", "old_pat
 SCHEMA_COLUMNS = ("kind", "record_type", "path", "changes", "approved", "approved_by", "refused", "roles")
 
 
-def format_diff(documents: Sequence[Any], diff: RecordDiff, fmt: str) -> str:
-    """`qms diff` as JSON (one list: each entry's `kind` is document, record or record-type) or CSV (the documents'
-    table, then the records' and the record types' when there are any)."""
+def format_diff(documents: Sequence[Any], diff: RecordDiff, fmt: str,
+                to_brief: Mapping[str, int] | None = None) -> str:
+    """`qms diff` as JSON (one list: each entry's `kind` is document, record or record-type; a document's
+    `to_brief` says how many people must read its new revision, from `to_brief`) or CSV (the documents' table,
+    then the records' and the record types' when there are any)."""
     records = [{"kind": "record", **jsondata(c), "fields": [dict(field=f.field, before=f.before, after=f.after)
                                                              for f in c.fields]} for c in diff.records]
     schemas = [{"kind": "record-type", **jsondata(s)} for s in diff.schemas]
     if fmt == "json":
-        docs = [{"kind": "document", **d} for d in json.loads(documents_diff(documents, "json"))]
+        docs = [{"kind": "document", **d, "to_brief": (to_brief or {}).get(d["doc_id"], 0)}
+                for d in json.loads(documents_diff(documents, "json"))]
         return json.dumps([*docs, *records, *schemas], indent=2, ensure_ascii=False) + "\n"
     text = documents_diff(documents, "csv")
     if records:

@@ -101,19 +101,12 @@ def diff_markdown(changes: Sequence[DocChange], base_rev: str, project: "Project
 
 def _briefings(changes: Sequence[DocChange], project: "Project | None") -> list[str]:
     """'merging this asks 6 people to read QP-13 revision 8' for each new revision of an effective document."""
-    if project is None or project.record_set is None:
+    if project is None:
         return []
     from qms.analysis import training
 
-    out = []
-    for c in changes:
-        doc = project.documents.get(c.doc_id)
-        if doc is None or doc.status != "effective" or c.status == "D" or not (c.revision_bumped or c.status == "A"):
-            continue
-        count = training.to_brief_after_change(project, doc)
-        if count:
-            out.append(training.summary_line(doc, count))
-    return out
+    return [training.summary_line(project.documents[doc_id], count)
+            for doc_id, count in training.to_brief_after_changes(project, changes).items()]
 
 
 def _sorted_clauses(ids: Iterable[str]) -> list[str]:
