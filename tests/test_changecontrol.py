@@ -6,13 +6,12 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from qms.cli import app as cli
+from gitmanual import GitManual
 from qms.config import Policy, load_settings
 from qms.history.changecontrol import audit_trail, flags_for, judge, judge_history
 from qms.history.pullrequest import base_problems, changes_since
@@ -29,55 +28,20 @@ FOLDERS = ("procedures", "docs")
 NC = ("nonconformity",)
 
 
-class Repo:
-    """A small quality manual in a real git repository; the N-th commit is dated 2024-01-N."""
+class Repo(GitManual):
+    """A small quality manual whose people are Alice, Bob (engineers), Dan and Mary (quality managers)."""
 
     def __init__(self, path: Path):
-        self.path = path
-        self.day = 0
-        path.mkdir(parents=True)
-        self.git("init", "-q", "-b", "main")
-        self.git("config", "user.name", "Alice Author")
-        self.git("config", "user.email", "alice@example.com")
-        self.git("config", "commit.gpgsign", "false")
-        self.write("mkdocs.yml", "site_name: Test manual\nplugins:\n  - qms:\n      policy:\n"
-                                 "        errors: [no-revision-bump, no-approval]\n        judge_from: 2024-01-02\n")
-        self.write("organization.yaml", "company:\n  name: Testing Widgets Ltd\nroles:\n"
-                                        "  - id: quality-manager\n    title: Quality Manager\n"
-                                        "  - id: engineer\n    title: Engineer\n"
-                                        "people:\n"  # who the git identities of the fixture are
-                                        "  - {id: P-001, roles: [engineer], git: [Alice Author <alice@example.com>]}\n"
-                                        "  - {id: P-002, roles: [engineer], git: [Bob Builder <bob@example.com>]}\n"
-                                        "  - {id: P-003, roles: [quality-manager], git: [Dan Director <dan@example.com>]}\n"
-                                        "  - {id: P-004, roles: [quality-manager], git: [Mary Manager <mary@example.com>]}\n")
-        (path / "records_schema").mkdir()
-        shutil.copy(ROOT / "records_schema" / "document.schema.yaml", path / "records_schema")
-        self.write("docs/index.md", "# Home\n")
-
-    def git(self, *args: str, author: str | None = None) -> str:
-        self.day += args[0] in ("commit", "merge")
-        when = f"2024-01-{self.day:02d}T10:00:00+00:00"
-        env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-        if author:
-            email = f"{author.split()[0].lower()}@example.com"
-            env.update(GIT_AUTHOR_NAME=author, GIT_AUTHOR_EMAIL=email,
-                       GIT_COMMITTER_NAME=author, GIT_COMMITTER_EMAIL=email)
-        return subprocess.run(["git", *args], cwd=self.path, env=env, capture_output=True, check=True,
-                              text=True).stdout.strip()
-
-    def write(self, rel: str, text: str) -> None:
-        (self.path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (self.path / rel).write_text(text, encoding="utf-8")
-
-    def commit(self, message: str, *extra: str, author: str | None = None) -> str:
-        self.git("add", "-A")
-        self.git("commit", "-q", "-m", message, *extra, author=author)
-        return self.git("rev-parse", "HEAD")
-
-    def qms(self, *args: str, capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
-        code = cli.main(["-f", str(self.path / "mkdocs.yml"), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
+        super().__init__(path, "site_name: Test manual\nplugins:\n  - qms:\n      policy:\n"
+                               "        errors: [no-revision-bump, no-approval]\n        judge_from: 2024-01-02\n",
+                         "company:\n  name: Testing Widgets Ltd\nroles:\n"
+                         "  - id: quality-manager\n    title: Quality Manager\n"
+                         "  - id: engineer\n    title: Engineer\n"
+                         "people:\n"  # who the git identities of the fixture are
+                         "  - {id: P-001, roles: [engineer], git: [Alice Author <alice@example.com>]}\n"
+                         "  - {id: P-002, roles: [engineer], git: [Bob Builder <bob@example.com>]}\n"
+                         "  - {id: P-003, roles: [quality-manager], git: [Dan Director <dan@example.com>]}\n"
+                         "  - {id: P-004, roles: [quality-manager], git: [Mary Manager <mary@example.com>]}\n")
 
 
 def doc(doc_id: str, revision: str, body: str = "Body text.", clauses: tuple[str, ...] = ("8.7",),
