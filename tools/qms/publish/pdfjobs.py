@@ -4,14 +4,14 @@ document's PDF cut from its part (qms.publish.pdfparts), then the front matter a
 WeasyPrint lays out and draws in one thread, so the manual (some 300 pages) used one core while the others
 waited, and each document's PDF laid its pages out a second time. Now the largest parts start first and the
 others fill the free workers; each worker parses the print style sheet and loads its fonts once, for all its
-parts. Workers are forked where the system allows it (they inherit what this process already holds), else
-spawned.
+parts. Workers are forked on Linux, spawned elsewhere.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -133,8 +133,9 @@ def _print_parts(parts: list[pdfparts.Part], edition: pdf.Edition, base: Path, t
             if progress is not None:
                 progress(part.label)
         return printed
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # fork on Linux (the workers start at once and inherit the parsed pages); spawn elsewhere, as Python does
+    # on macOS, where forking a process that has loaded system frameworks is not safe
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
                              initargs=(edition, base, targets)) as pool:
         futures = {pool.submit(_run, part): part for part in ordered}
