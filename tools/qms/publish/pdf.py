@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import tinyhtml5
 import tinyhtml5.inputstream
 
-from qms import package
+from qms import files, package
 from qms.config import read_mkdocs_yml
 from qms.history.git import GIT_ENV
 from qms.model.documents import Document
@@ -720,11 +720,10 @@ def render(html: str, edition: Edition, base: Path, output: Path, resources: Res
     """Write the PDF of `html` (links to files resolve from `base`)."""
     import weasyprint
 
-    output.parent.mkdir(parents=True, exist_ok=True)
     shared = (resources or Resources(edition)).load()
     document = weasyprint.HTML(string=html, base_url=str(base) + "/").render(
         stylesheets=[shared.css], font_config=shared.fonts, cache=shared.cache)
-    document.write_pdf(output, pdf_identifier=False)
+    files.write_atomic(output, document.write_pdf(pdf_identifier=False))
     log.info("%s: %d pages", output, len(document.pages))
     return output
 

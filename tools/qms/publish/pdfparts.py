@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Sequence
 from urllib.parse import urljoin
 
+from qms import files
 from qms.publish import pdf
 
 PART_LINK = "qms-anchor:"
@@ -127,8 +128,7 @@ def print_part(part: Part, edition: pdf.Edition, resources: pdf.Resources, base:
         own = document.copy([_page_for_cut(page, cut, targets, edition.site_url) for page in pages])
         own.metadata = copy.copy(document.metadata)
         own.metadata.title = f"{cut.title} — {edition.company}"
-        cut.output.parent.mkdir(parents=True, exist_ok=True)
-        own.write_pdf(cut.output, pdf_identifier=False)
+        files.write_atomic(cut.output, own.write_pdf(pdf_identifier=False))
         written.append(cut.output)
     return Printed(part.index, len(document.pages), starts, tuple(written), part.output)
 
@@ -196,7 +196,7 @@ def join(front: bytes, printed: Sequence[Printed], output: Path, title: str, edi
     writer.add_metadata({"/Title": f"{title} — {edition.company}", "/Author": edition.company,
                          "/Subject": f"{edition.title}, {edition.version}", "/Creator": "qms pdf",
                          "/Producer": "qms pdf (WeasyPrint, pypdf)"})
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("wb") as stream:
-        writer.write(stream)
+    joined = io.BytesIO()
+    writer.write(joined)
+    files.write_atomic(output, joined.getvalue())  # a reader never sees half a manual
     return output
