@@ -118,3 +118,15 @@ def test_dates_on_pages_follow_the_manuals_date_format(new_project: Path):
     assert "20 March 2026" in trail and "2026-03-20" not in trail.split("<table", 1)[1].split("</table>", 1)[0]
     gap = page(site, "reports/gap-analysis.md")
     assert "2 December 2026" in gap  # the day the report is as of (QMS_TODAY in the tests)
+
+
+def test_record_dates_in_registers_follow_the_manuals_date_format(example: Project):
+    long = with_settings(example, date_format="long")
+    calibrations = [r for r in example.records if r.type == "calibration"]
+    last = max(calibrations, key=lambda r: str(r.data["date"]))
+    shown = formats.day(long.settings, last.data["date"])
+    assert shown != str(last.data["date"]) and "20" in shown  # '5 November 2026', not '2026-11-05'
+    pages = register_pages(long, TODAY)
+    assert shown in pages["registers/calibration-status.md"]
+    iso = register_pages(example, TODAY)["registers/calibration-status.md"]
+    assert str(last.data["date"]) in iso and shown not in iso

@@ -114,6 +114,10 @@ class RecordsPageWriter:
                 out[view["id"]] = (tid, "" if title is None or isinstance(title, (dict, list)) else str(title))
         return out
 
+    def day(self, value: object) -> str:
+        """A record's date as the manual writes dates (its `date_format`); "" for none."""
+        return formats.day(self.project.settings, value) if value not in (None, "") else ""
+
     def due(self, day: object, soon_days: int = DUE_SOON_DAYS) -> Markup:
         """A due date with an overdue or due-soon badge."""
         when = as_date(day)
@@ -218,7 +222,7 @@ def calibration_status(page: RecordsPageWriter) -> Markup:
             shown = W.md("{} {}", shown, badge("quarantined", "warn"))
         row = [page.record(eq["id"]), shown, (cal or {}).get("next_due", ""), eq.get("description", ""),
                eq.get("location", ""), W.md("{} months", eq.get("calibration_interval_months", "")),
-               eq.get("method", ""), W.md("{} ({})", page.record(cal["id"]), cal.get("date")) if cal else "",
+               eq.get("method", ""), W.md("{} ({})", page.record(cal["id"]), page.day(cal.get("date"))) if cal else "",
                (cal or {}).get("as_found", "")]
         items.append((order.index(state), str((cal or {}).get("next_due", "")), state, quarantined, row))
     items.sort(key=lambda i: (i[0], i[1]))
@@ -237,12 +241,12 @@ def calibration_status(page: RecordsPageWriter) -> Markup:
         W.heading(2, "Calibration where no measurement standard exists"),
         W.md("The basis used for calibration or verification ({}).\n\n", page.clause("7.1.5.2")),
         table(["Calibration", "Equipment", "Date", "Basis"],
-              [[page.record(c["id"]), page.record(c["equipment"]), c.get("date", ""), c.get("basis", "")]
+              [[page.record(c["id"]), page.record(c["equipment"]), page.day(c.get("date")), c.get("basis", "")]
                for c in basis]),
         W.heading(2, "Found out of tolerance"),
         W.paragraph("Each needs a review of the results measured since the last good calibration."),
         table(["Calibration", "Equipment", "Date", "Result", "Impact review"],
-              [[page.record(c["id"]), page.record(c["equipment"]), c.get("date", ""), c.get("result", ""),
+              [[page.record(c["id"]), page.record(c["equipment"]), page.day(c.get("date")), c.get("result", ""),
                 page.record(c["impact_review"]) if c.get("impact_review") else badge("missing", "bad")] for c in oot]))
 
 
@@ -282,7 +286,7 @@ def training_matrix(page: RecordsPageWriter) -> Markup:
             row.append(cell)
             if old:
                 outdated.append([page.person(person["id"]), page.doc(doc_id, with_title=True), t.get("revision"),
-                                 doc.revision, t.get("date", ""), page.record(t["id"])])
+                                 doc.revision, page.day(t.get("date")), page.record(t["id"])])
         rows.append(row)
     courses = [t for t in training if not t.get("document")]
     return W.concat(
@@ -296,7 +300,7 @@ def training_matrix(page: RecordsPageWriter) -> Markup:
         table(["Person", "Document", "Trained on", "Current", "Date", "Record"], outdated),
         W.heading(2, "Courses and other training"),
         table(["Record", "Person", "Course", "Date", "Method", "Result", "Expires"],
-              [[page.record(t["id"]), page.person(t["person"]), t.get("course", ""), t.get("date", ""),
+              [[page.record(t["id"]), page.person(t["person"]), t.get("course", ""), page.day(t.get("date")),
                 t.get("method", ""), t.get("result", ""), page.due(t.get("expires"))]
                for t in sorted(courses, key=lambda t: str(t.get("date")))]))
 
@@ -375,7 +379,7 @@ def audit_findings(page: RecordsPageWriter) -> Markup:
                 ca_status = W.md("{} {}", page.record(f["corrective_action"]),
                                  badge(ca.get("status", ""), "ok" if ca.get("status") == "closed" else "warn") if ca else "")
             kind = {"major": "bad", "minor": "warn"}.get(f.get("severity", ""), "info")
-            rows.append([page.record(report["id"]), report.get("date", ""), page.doc(report.get("process", "")),
+            rows.append([page.record(report["id"]), page.day(report.get("date")), page.doc(report.get("process", "")),
                          f.get("id", ""), badge(f.get("severity", ""), kind), page.clause(f.get("clause", "")),
                          f.get("description", ""), ca_status])
     summary = ", ".join(f"{counts[s]} {s}" for s in ("major", "minor", "observation"))
@@ -399,7 +403,7 @@ def nonconforming_outputs(page: RecordsPageWriter) -> Markup:
     def row(v: dict) -> list[object]:
         status = badge(v.get("status", ""), "warn" if v.get("status") != "closed" else "ok")
         return [page.record(v["id"]), W.md("{} {}", status, v["closed"]) if v.get("closed") else status,
-                v.get("date", ""), v.get("part_number", ""), v.get("quantity", ""),
+                page.day(v.get("date")), v.get("part_number", ""), v.get("quantity", ""),
                 v.get("detected_at", ""), v.get("description", ""), v.get("disposition", ""),
                 v.get("concession", ""), page.value(rtype, "decided_by", v.get("decided_by")),
                 page.record(v["corrective_action"]) if v.get("corrective_action") else ""]
@@ -460,7 +464,7 @@ def supplier_evaluations(page: RecordsPageWriter) -> Markup:
     rows = []
     for supplier, v in sorted(current.items()):
         decision = v.get("decision", "")
-        rows.append([supplier, v.get("supplies", ""), W.md("{} ({})", page.record(v["id"]), v.get("date")),
+        rows.append([supplier, v.get("supplies", ""), W.md("{} ({})", page.record(v["id"]), page.day(v.get("date"))),
                      v.get("grade", ""), badge(decision, kinds.get(decision, "info")),
                      "" if decision == "removed" else page.due(v.get("next_evaluation"))])
     grades = Counter(v.get("grade") for v in current.values() if v.get("decision") != "removed")
@@ -472,7 +476,7 @@ def supplier_evaluations(page: RecordsPageWriter) -> Markup:
         table(["Supplier", "Supplies", "Latest evaluation", "Grade", "Decision", "Next evaluation"], rows),
         W.heading(2, "All evaluations"),
         table(["Evaluation", "Date", "Supplier", "Kind", "Quality", "Delivery", "Responsiveness", "Grade", "Decision"],
-              [[page.record(v["id"]), v.get("date", ""), v.get("supplier", ""), v.get("kind", ""),
+              [[page.record(v["id"]), page.day(v.get("date")), v.get("supplier", ""), v.get("kind", ""),
                 (v.get("scores") or {}).get("quality", ""), (v.get("scores") or {}).get("delivery", ""),
                 (v.get("scores") or {}).get("responsiveness", ""), v.get("grade", ""),
                 v.get("decision", "")] for v in sorted(views, key=lambda v: str(v.get("date")), reverse=True)]))
@@ -495,7 +499,7 @@ def management_reviews(page: RecordsPageWriter) -> Markup:
         return badge("open", "warn")
 
     for v in views:
-        out += [W.heading(2, W.md("{}, {}", v["id"], v.get("date", ""))),
+        out += [W.heading(2, W.md("{}, {}", v["id"], page.day(v.get("date")))),
                 W.md("Chaired by the {}; attended by {}.\n\n", page.role(v.get("chair", "")),
                      W.join(", ", (page.role(r) for r in v.get("attendees") or []))),
                 W.heading(3, "Inputs reviewed"),
