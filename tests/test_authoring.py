@@ -130,3 +130,12 @@ def test_record_dates_in_registers_follow_the_manuals_date_format(example: Proje
     assert shown in pages["registers/calibration-status.md"]
     iso = register_pages(example, TODAY)["registers/calibration-status.md"]
     assert str(last.data["date"]) in iso and shown not in iso
+
+
+def test_record_pages_write_a_date_field_in_the_manuals_date_format(example: Project):
+    long = with_settings(example, date_format="long")
+    action = next(r for r in example.records if r.type == "corrective-action" and r.data.get("closed"))
+    shown = formats.day(long.settings, action.data["closed"])
+    pages = register_pages(long, TODAY)
+    assert shown in pages["records/corrective-action.md"]  # a field of format: date in the schema
+    assert shown in pages["registers/corrective-actions.md"]

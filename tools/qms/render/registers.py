@@ -142,6 +142,8 @@ class RecordsPageWriter:
         if isinstance(value, dict):
             return W.join("; ", (W.md("{}: {}", k, self._scalar(None, v)) for k, v in value.items()
                                  if not isinstance(v, (dict, list))))
+        if (rtype.field_schema(fpath) or {}).get("format") == "date":
+            return text(self.day(value))
         return self._scalar(target, value)
 
     def _scalar(self, target: str | None, value: Any) -> Markup:
@@ -402,7 +404,7 @@ def nonconforming_outputs(page: RecordsPageWriter) -> Markup:
 
     def row(v: dict) -> list[object]:
         status = badge(v.get("status", ""), "warn" if v.get("status") != "closed" else "ok")
-        return [page.record(v["id"]), W.md("{} {}", status, v["closed"]) if v.get("closed") else status,
+        return [page.record(v["id"]), W.md("{} {}", status, page.day(v["closed"])) if v.get("closed") else status,
                 page.day(v.get("date")), v.get("part_number", ""), v.get("quantity", ""),
                 v.get("detected_at", ""), v.get("description", ""), v.get("disposition", ""),
                 v.get("concession", ""), page.value(rtype, "decided_by", v.get("decided_by")),
@@ -442,18 +444,18 @@ def corrective_actions(page: RecordsPageWriter) -> Markup:
              len(open_), len(overdue), len(waiting), len(verified)),
         W.heading(2, "Open"),
         table(["CA", "Opened", "Source", "Nonconformity", "Owner", "Actions", "Due"],
-              [[page.record(v["id"]), v.get("opened", ""), source(v), v.get("nonconformity", ""),
+              [[page.record(v["id"]), page.day(v.get("opened")), source(v), v.get("nonconformity", ""),
                 page.role(v.get("owner", "")), actions(v), page.due(v.get("due"))]
                for v in sorted(open_, key=lambda v: str(v.get("due")))]),
         W.heading(2, "Closed, effectiveness not yet verified"),
         W.md("The check is due about {} days after closing.\n\n", EFFECTIVENESS_CHECK_DAYS),
         table(["CA", "Nonconformity", "Owner", "Closed", "Check due"],
               [[page.record(v["id"]), v.get("nonconformity", ""), page.role(v.get("owner", "")),
-                v.get("closed", ""), check_due(v)] for v in waiting]),
+                page.day(v.get("closed")), check_due(v)] for v in waiting]),
         W.heading(2, "Verified effective"),
         table(["CA", "Nonconformity", "Closed", "Verified", "Result"],
-              [[page.record(v["id"]), v.get("nonconformity", ""), v.get("closed", ""),
-                v.get("effectiveness_date", ""), v.get("effectiveness_result", "")] for v in verified]))
+              [[page.record(v["id"]), v.get("nonconformity", ""), page.day(v.get("closed")),
+                page.day(v.get("effectiveness_date")), v.get("effectiveness_result", "")] for v in verified]))
 
 
 def supplier_evaluations(page: RecordsPageWriter) -> Markup:
