@@ -206,7 +206,28 @@ if not isinstance(tinyhtml5.inputstream.characters_until_regex, _CharsUntilPatte
 
 def parse_html(path: Path) -> ET.Element:
     """A built page as an ElementTree without namespaces (SVG and MathML tags keep their local names)."""
-    root = tinyhtml5.parse(path.read_bytes(), namespace_html_elements=False)
+    return _parsed(path.read_bytes())
+
+
+_ARTICLE_START = re.compile(rb'<article\b[^>]*\bclass="md-content__inner\b')
+
+
+def parse_page(path: Path) -> ET.Element:
+    """What printing needs of a built page, parsed: its head (title, the next page's link) and its article.
+    The navigation, header and footer around them are three quarters of a page of the theme, the same on
+    every page; parsing them for each of some ninety pages took most of `qms pdf`'s time before its workers
+    could start. A page without the theme's article is parsed whole."""
+    data = path.read_bytes()
+    head = data.find(b"</head>")
+    start = _ARTICLE_START.search(data, max(head, 0))
+    end = data.rfind(b"</article>")
+    if head < 0 or start is None or end < start.start():
+        return _parsed(data)
+    return _parsed(data[:head] + b"</head><body>" + data[start.start():end + len(b"</article>")] + b"</body></html>")
+
+
+def _parsed(data: bytes) -> ET.Element:
+    root = tinyhtml5.parse(data, namespace_html_elements=False)
     for el in root.iter():
         el.tag = _local(el.tag) or el.tag
         for key in [k for k in el.attrib if k.startswith("{")]:
@@ -294,7 +315,7 @@ def site_pages(site: Path, project: Project, trees: dict[Path, ET.Element] | Non
     path: Path | None = home
     while path is not None and path.is_file() and path.resolve() not in seen:
         seen.add(path.resolve())
-        tree = parse_html(path)
+        tree = parse_page(path)
         if trees is not None:
             trees[path] = tree
         url = url_of(site, path)
@@ -520,7 +541,7 @@ def _columns(article: ET.Element) -> int:
 
 def page_article(page: SitePage, tree: ET.Element | None = None) -> ET.Element:
     """A site page's article, without what only works on screen (`tree`: the page already parsed)."""
-    tree = tree if tree is not None else parse_html(page.path)
+    tree = tree if tree is not None else parse_page(page.path)
     article = _find(tree, "article", "md-content__inner")
     if article is None:
         article = _find(tree, "main") or ET.Element("div")
