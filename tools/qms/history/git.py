@@ -136,9 +136,12 @@ class GitRepo:
         return tuple(int(part) for part in self.repo.git.version_info if isinstance(part, int))
 
     def pathspecs(self, folders: Sequence[str]) -> list[str]:
-        """Folders relative to the project root as literal pathspecs from the top of the work tree."""
-        specs = [f":(top,literal){self.prefix}{f.strip('/')}" for f in folders if f.strip("/")]
-        return specs or [f":(top,literal){self.prefix}."]
+        """Folders relative to the project root as literal pathspecs from the top of the work tree; none, or
+        ".", is the whole project root (a literal "." would name a file called ".")."""
+        specs = [f":(top,literal){self.prefix}{f.strip('/')}" for f in folders if f.strip("/") not in ("", ".")]
+        if specs:
+            return specs
+        return [f":(top,literal){self.prefix.rstrip('/')}"] if self.prefix else [":(top)"]
 
     def to_root(self, git_path: str) -> str | None:
         """A path from git (relative to the work tree's top) relative to the project root; None if outside."""
