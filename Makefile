@@ -44,8 +44,9 @@ test-clock: $(TEST_STAMP) ## run the test suite with the clock set to FAKE_CLOCK
 serve: $(STAMP) ## live preview on http://127.0.0.1:8000 (watches procedures/, records/, records_schema/, macros.py)
 	$(BIN)/mkdocs serve
 
-pdf: site ## the manual as PDF: site/pdf/quality-manual.pdf and site/pdf/documents/ID.pdf (WeasyPrint, no browser)
-	$(BIN)/qms pdf --site site
+# qms pdf builds the site first unless site/ is a clean build of this commit, these changes and today.
+pdf: $(STAMP) ## the manual as PDF: site/pdf/quality-manual.pdf and site/pdf/documents/ID.pdf (WeasyPrint, no browser)
+	$(BIN)/qms pdf
 
 check: $(STAMP) ## validate documents, references and records
 	$(BIN)/qms check

@@ -72,12 +72,14 @@ def pages(manual: Path) -> list[str]:
     return page_texts(manual)
 
 
-def test_make_pdf_prints_the_built_site():
-    makefile = (ROOT / "Makefile").read_text()
-    recipe = re.search(r"^pdf:.*\n((?:\t.*\n)+)", makefile, re.M)
-    assert recipe, "no pdf target in the Makefile"
-    assert re.match(r"^pdf:\s*site\b", recipe.group(0)), "make pdf builds the site first"
-    assert "qms pdf --site site" in recipe.group(1)
+def test_make_pdf_leaves_building_the_site_to_qms_pdf():
+    """`qms pdf` without --site builds the site unless it is current (tests/test_pdf_edition.py): `make pdf`,
+    the showcase's and a new company's, rebuilds nothing after `make site`."""
+    for makefile in (ROOT / "Makefile", ROOT / "tools/qms/templates/init/Makefile"):
+        recipe = re.search(r"^pdf:.*\n((?:\t.*\n)+)", makefile.read_text(), re.M)
+        assert recipe, f"no pdf target in {makefile}"
+        assert re.fullmatch(r"\t(\$\(BIN\)/)?qms pdf\n", recipe.group(1)), recipe.group(1)
+        assert not re.match(r"^pdf:\s*(site|build)\b", recipe.group(0)), "the site is built by qms pdf when needed"
 
 
 def test_cover_shows_company_manual_version_status_and_print_date(printed: Path, pages: list[str]):

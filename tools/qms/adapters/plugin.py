@@ -47,6 +47,7 @@ from qms.render import sanitize
 from qms.render.links import Linker, resolve_literal_calls
 from qms.render.sandbox import describe
 from qms.site import marker
+from qms.site import source as build_source
 from qms.site import plan as site_plan
 
 log = logging.getLogger("mkdocs.plugins.qms")
@@ -95,6 +96,7 @@ class QMSPlugin(BasePlugin):
         self.dirty = False
         self.counter: CountHandler | None = None  # warnings and errors MkDocs logs during this build
         self.site_dir: Path | None = None
+        self.source: build_source.Source | None = None
         self.code: tuple[str, ...] = ()  # the code of the page being rendered, set aside from the template
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -144,6 +146,11 @@ class QMSPlugin(BasePlugin):
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
         marker.remove(Path(config.site_dir))  # until this build has succeeded, the site is not a clean build
+        assert self.settings is not None and self.today is not None
+        try:  # what this build is made from, read before it reads anything (the marker records it)
+            self.source = build_source.of(self.settings, self.today, Path(config.site_dir))
+        except QMSError:
+            self.source = None
         self.counter = CountHandler()
         self.counter.setLevel(logging.WARNING)
         logging.getLogger("mkdocs").addHandler(self.counter)
@@ -265,7 +272,7 @@ class QMSPlugin(BasePlugin):
         counts = self._stop_counting()
         try:
             marker.write(Path(config.site_dir), counts.get("WARNING", 0), counts.get("ERROR", 0) +
-                         counts.get("CRITICAL", 0), bool(config.strict))
+                         counts.get("CRITICAL", 0), bool(config.strict), self.source)
         except QMSError as exc:
             raise stop(exc.problems) from None
 

@@ -20,6 +20,7 @@ from qms.problems import Problem, QMSError
 from qms.publish import pdf, pdfjobs
 from qms.render import pastrevisions
 from qms.site import marker
+from qms.site import source as build_source
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,8 +64,12 @@ def build_site(config_file: Path, site: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config_file)
     site: Path = (args.site or settings.root / "site").resolve()
+    current = build_source.of(settings, clock.today(), site)
     if args.site is None:
-        build_site(settings.config_file, site)
+        if current is not None and marker.source(site) == current:
+            output.note(f"pdf: {settings.rel(site)}/ is current ({current.describe()}): not built again")
+        else:
+            build_site(settings.config_file, site)
     if not (site / "index.html").is_file():
         raise QMSError(Problem(str(site), 0, "no built site here (no index.html): build it with "
                                              "'mkdocs build --strict', or run 'qms pdf' without --site",
@@ -72,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
     unclean = marker.problem(site, str(args.site or site))
     if unclean is not None:
         raise QMSError(unclean)
+    stale = _stale(site, str(args.site or site), current)
+    if stale is not None:
+        raise QMSError(stale)
     project = load_project(settings)
     unknown = [d for d in args.document if d not in project.documents]
     if unknown:
@@ -81,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
     out: Path = (args.output or site / "pdf").resolve()
     printed = clock.today(args.date)
     if args.revision is not None:
-        return _past_revision(args, settings, project, site, out, printed)
-    edition = pdf.read_edition(project, printed)
+        return _past_revision(args, settings, project, site, out, printed, current)
+    edition = pdf.read_edition(project, printed, current)
     workers = args.jobs or pdfjobs.cpu_count()
     progress = output.Progress("pdf", 0, min_lines=1)
 
@@ -104,8 +112,34 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stale(site: Path, shown: str, current: build_source.Source | None) -> Problem | None:
+    """Why the built site is not the manual in the working tree (another commit, other uncommitted changes),
+    or None: a PDF stamps the working tree's edition on every page, so its pages must be that edition's."""
+    if current is None:  # outside git: the edition says "not under version control"
+        return None
+    built = marker.source(site)
+    if built is not None and built.same_edition(current):
+        return None
+    return Problem(shown, 0, f"{_difference(built, current)}: a PDF of it would carry the working tree's edition on "
+                             "the pages of another. Build it again ('mkdocs build --strict') or run 'qms pdf' "
+                             "without --site", code="stale-site")
+
+
+def _difference(built: build_source.Source | None, current: build_source.Source) -> str:
+    if built is None:
+        return "this site does not say what it was built from (an older engine built it)"
+    if built.commit != current.commit:
+        now = f"commit {current.commit[:7]}" if current.commit else "no commit"
+        return f"this site was built from {built.describe()}, but the working tree is at {now}"
+    if built.changes is None:
+        return "this site was built from the commit as it is, but the working tree has uncommitted changes since"
+    if current.changes is None:
+        return "this site was built with uncommitted changes that the working tree no longer has"
+    return "this site was built with other uncommitted changes than the working tree has now"
+
+
 def _past_revision(args: argparse.Namespace, settings: Settings, project: Project, site: Path, out: Path,
-                   printed: dt.date) -> int:
+                   printed: dt.date, current: build_source.Source | None) -> int:
     """`qms pdf --document ID --revision N`: the document as it stood at revision N."""
     where = settings.rel(settings.config_file)
     if len(args.document) != 1:
@@ -117,7 +151,7 @@ def _past_revision(args: argparse.Namespace, settings: Settings, project: Projec
         args.revision = None
         args.no_documents, args.manual = False, False
         path = pdf.write_document(site, doc, out / pdf.DOCUMENTS_DIR / f"{doc.id}.pdf",
-                                  pdf.read_edition(project, printed))
+                                  pdf.read_edition(project, printed, current))
         if path is None:
             raise QMSError(Problem(str(site), 0, f"no page for {doc.id} in the built site: build the site again",
                                    code="no-site"))
@@ -133,7 +167,7 @@ def _past_revision(args: argparse.Namespace, settings: Settings, project: Projec
         try:
             written = [pdf.write_past_revision(site, project, doc, revision, pastrevisions.past_uri(doc, change),
                                                out / pdf.DOCUMENTS_DIR / f"{doc.id}-revision-{pastrevisions.label_slug(revision)}.pdf",
-                                               printed)]
+                                               printed, current)]
         except FileNotFoundError as exc:
             raise QMSError(Problem(str(site), 0, str(exc), code="no-site")) from None
     for path in written:

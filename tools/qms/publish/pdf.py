@@ -34,6 +34,7 @@ from qms.history.git import GIT_ENV
 from qms.model.documents import Document
 from qms.model.project import Project
 from qms.render import formats
+from qms.site.source import Source
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +156,10 @@ def _git(root: Path, *args: str) -> str | None:
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
-def read_edition(project: Project, printed: dt.date) -> Edition:
-    """The edition of the manual in the project's working tree: HEAD's commit and date, and whether it is clean."""
+def read_edition(project: Project, printed: dt.date, built: Source | None = None) -> Edition:
+    """The edition of the manual in the project's working tree: HEAD's commit and date, and whether it is clean.
+    `built`, what the printed site was made from, says whether it is clean: any change from the commit, a new
+    file included, makes a draft (the pages show it)."""
     root = project.settings.root
     raw = read_mkdocs_yml(project.settings.config_file)
     site_url = str(raw["site_url"]).rstrip("/") + "/" if raw.get("site_url") else None
@@ -172,9 +175,12 @@ def read_edition(project: Project, printed: dt.date) -> Edition:
         return Edition(**base)
     commit, date = head.split("\x00")
     branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
-    status = _git(root, "status", "--porcelain", "--untracked-files=no", "--", ".")
+    if built is not None:
+        dirty = built.changes is not None
+    else:
+        dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no", "--", "."))
     return Edition(**base, commit=commit, commit_date=date, branch=None if branch in (None, "HEAD") else branch,
-                   dirty=bool(status))
+                   dirty=dirty)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -768,7 +774,7 @@ def write_document(site: Path, doc: Document, output: Path, edition: Edition,
 
 
 def write_past_revision(site: Path, project: Project, doc: Document, revision: str, uri: str, output: Path,
-                        printed: dt.date) -> Path:
+                        printed: dt.date, built: Source | None = None) -> Path:
     """The PDF of a document as it stood at a superseded revision: its page at `uri` in the built site (see
     qms.render.pastrevisions), with "Revision N (superseded)" in every page's header."""
     stem = uri[: -len(".md")]
@@ -776,7 +782,7 @@ def write_past_revision(site: Path, project: Project, doc: Document, revision: s
     if path is None:
         raise FileNotFoundError(f"{site}: no page for {doc.id} revision {revision} in the built site ({stem}/): "
                                 "build the site again")
-    edition = read_edition(project, printed)
+    edition = read_edition(project, printed, built)
     page = SitePage(url_of(site, path), path, f"{doc.label}, revision {revision}", "", doc, revision)
     html = assemble([page], edition, site, with_cover=False, title=f"{doc.label}, revision {revision}")
     return render(html, edition, site, output)

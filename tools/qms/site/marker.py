@@ -4,7 +4,7 @@ publishes) requires.
 MkDocs writes pages into the site folder as it goes, so a build that fails (a strict build with warnings, an error)
 leaves a complete-looking site behind. The qms plugin removes the marker when a build starts, writes it only after
 a build that logged no warning or error, and on a failed `mkdocs build` also empties the site folder: a failed
-build publishes nothing.
+build publishes nothing. The marker also records what the build was made from (qms.site.source).
 """
 
 from __future__ import annotations
@@ -14,18 +14,27 @@ from pathlib import Path
 
 from qms import files
 from qms.problems import Problem
+from qms.site.source import Source
 
 BUILD_MARKER = ".qms-build.json"
 
 
-def record(warnings: int, errors: int, strict: bool) -> str:
-    """The marker's text: what the build logged."""
+def record(warnings: int, errors: int, strict: bool, source: Source | None = None) -> str:
+    """The marker's text: what the build logged, and what it was made from."""
     return json.dumps({"clean": warnings == 0 and errors == 0, "warnings": warnings, "errors": errors,
-                       "strict": strict}) + "\n"
+                       "strict": strict, "source": source.to_json() if source else None}) + "\n"
 
 
-def write(site: Path, warnings: int, errors: int, strict: bool) -> None:
-    files.write_atomic(site / BUILD_MARKER, record(warnings, errors, strict))
+def write(site: Path, warnings: int, errors: int, strict: bool, source: Source | None = None) -> None:
+    files.write_atomic(site / BUILD_MARKER, record(warnings, errors, strict, source))
+
+
+def source(site: Path) -> Source | None:
+    """What the clean build in `site` was made from; None when it is not a clean build or does not say."""
+    if problem(site, str(site)) is not None:
+        return None
+    data = json.loads((site / BUILD_MARKER).read_text(encoding="utf-8"))
+    return Source.from_json(data.get("source"))
 
 
 def remove(site: Path) -> None:
