@@ -30,8 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "and footer on every page (document id, revision, page, 'uncontrolled when "
                                    "printed' with the print date). Also one PDF per controlled document.")
     p.add_argument("--site", type=Path, metavar="DIR",
-                   help="an already built site (e.g. site/ after 'mkdocs build --strict'); without it the site "
-                        "is built first into site/")
+                   help="an already built site (e.g. site/ after 'mkdocs build --strict') of the working tree as "
+                        "it is; without it, site/ is built first unless it is already a build of the working "
+                        "tree as it is, today")
     p.add_argument("-o", "--output", type=Path, metavar="DIR",
                    help=f"folder for the PDFs (default: SITE/pdf, so that they are published with the site): "
                         f"{pdf.MANUAL_FILE} and {pdf.DOCUMENTS_DIR}/ID.pdf")
