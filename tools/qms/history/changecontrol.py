@@ -15,7 +15,7 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from qms.config import Policy, Settings
 from qms.history import approvals
@@ -180,7 +180,7 @@ class AuditRow:
     fields: tuple[str, ...] = ()  # 'result: pass → fail', values of non-public fields hidden
     reasons: tuple[str, ...] = ()  # why each flag
     datetime: str = ""  # ISO 8601 commit date on the first-parent line: orders document and record rows together
-    signatures: tuple[str, ...] = ()  # 'approved: Helen Carter (P-002, quality-manager), 2026-11-26, verified'
+    signatures: tuple[dict, ...] = ()  # history_entry's: meaning, name, person, role, date (ISO), status...
     not_judged: tuple[str, ...] = ()  # the flags the policy does not judge (ignored, or before judge_from)
 
 
@@ -213,7 +213,7 @@ def audit_trail(history: History, since: dt.date | None = None, until: dt.date |
             approved_by=change.approved_by, summary=change.summary, pr=change.pr, signature=change.signature,
             via_pr=change.via_pr, flags=flags_for(change), url=history.commit_url(change.commit),
             datetime=change.datetime.isoformat(),
-            signatures=tuple(_cell(e) for e in history_entry(change)["signatures"]),
+            signatures=tuple(history_entry(change)["signatures"]),
             not_judged=not_judged(change, policy)))
     return rows
 
@@ -239,12 +239,17 @@ HISTORY_COLUMNS = ("date", "commit", "revision", "previous_revision", "author", 
                    "path", "old_path", "status", "pr", "signature", "flags", "url", "signatures")
 
 
+def signature_text(signature: dict, day: Callable[[str], str] = str) -> str:
+    """A signature as 'approved: Helen Carter (P-002, quality-manager), 2026-11-26, verified', its date
+    written by `day` (a page writes it in the manual's date format; data keeps ISO)."""
+    who = ", ".join(filter(None, (signature.get("person"), signature.get("role"))))
+    return f"{signature['meaning']}: {signature['name']}{f' ({who})' if who else ''}, {day(signature['date'])}, " \
+           f"{signature['status']}"
+
+
 def _cell(value: object) -> str:
-    """A list item of a CSV cell: a signature as 'meaning: name (person, role), date, status'."""
-    if isinstance(value, dict):
-        who = ", ".join(filter(None, (value.get("person"), value.get("role"))))
-        return f"{value['meaning']}: {value['name']}{f' ({who})' if who else ''}, {value['date']}, {value['status']}"
-    return str(value)
+    """A list item of a CSV cell (a signature as signature_text writes it)."""
+    return signature_text(value) if isinstance(value, dict) else str(value)
 
 
 def format_history(changes: Sequence[Change], fmt: str, history: History | None = None) -> str:

@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 from qms.cache import Cache
 from qms.history import recordchanges
 from qms.history.approvals import Signature, signatures_of
-from qms.history.changecontrol import FLAG_TEXT, audit_trail, flags_for
+from qms.history.changecontrol import FLAG_TEXT, audit_trail, flags_for, signature_text
 from qms.history.revisions import Change, History, titled
 from qms.model.documents import Document
 from qms.model.project import Project
@@ -290,8 +290,7 @@ def audit_trail_page(project: Project, history: History) -> str:
         if change_uri:
             summary = W.link(summary, paths.relative(change_uri, AUDIT_TRAIL))
         day = formats.day(project.settings, row.date)
-        # a signature's text carries the change's ISO date (for CSV); on the page it is written as dates are
-        signatures = [s.replace(f", {row.date}, ", f", {day}, ") for s in row.signatures]
+        signatures = [signature_text(s, lambda iso: formats.day(project.settings, iso)) for s in row.signatures]
         cells.append([day, doc_cell, rev, summary, row.author,
                       W.lines(signatures) if signatures else ", ".join(row.approved_by) or "—",
                       _commit(row.url, row.commit[:8]),

@@ -46,7 +46,8 @@ def _no_decimals(settings: Settings) -> str:
 
 
 def day(settings: Settings, value: object) -> str:
-    """A date as the manual writes dates: YYYY-MM-DD (iso), or the locale's short, medium or long form."""
+    """A date as the manual writes dates: YYYY-MM-DD (iso), or the locale's short, medium or long form; "" for
+    none (None or ""), and text that is not a date as it is."""
     when = as_date(value) if not isinstance(value, dt.date) else value
     if when is None:
         return "" if value is None else str(value)

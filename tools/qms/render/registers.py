@@ -116,7 +116,7 @@ class RecordsPageWriter:
 
     def day(self, value: object) -> str:
         """A record's date as the manual writes dates (its `date_format`); "" for none."""
-        return formats.day(self.project.settings, value) if value not in (None, "") else ""
+        return formats.day(self.project.settings, value)
 
     def due(self, day: object, soon_days: int = DUE_SOON_DAYS) -> Markup:
         """A due date with an overdue or due-soon badge."""

@@ -42,7 +42,7 @@ class Links:
 
     def day(self, value: dt.date | str | None) -> str:
         """A date as the manual writes dates (its `date_format` and `locale`); "" for none."""
-        return formats.day(self.project.settings, value) if value else ""
+        return formats.day(self.project.settings, value)
 
     def to(self, target: str, label: object, title: object = None) -> Markup:
         if self.uri is None:
