@@ -246,6 +246,28 @@ def test_links_across_the_parts_of_the_manual_lead_inside_it(manual: Path):
     assert "p-glossary--nonconformity" in names
 
 
+def test_a_documents_pdf_links_other_documents_in_the_manual_pdf_beside_it(printed: Path, manual: Path):
+    """The manual has no site_url: a link that leaves a document's own PDF leads to that place in the
+    manual's PDF (both are published in site/pdf/), not to nowhere."""
+    from pypdf import PdfReader
+
+    names = set(PdfReader(manual).named_destinations)
+    own, away = 0, []
+    for page in PdfReader(printed / "documents" / f"{PROCEDURE}.pdf").pages:
+        for ref in page.get("/Annots") or []:
+            annotation = ref.get_object()
+            uri = str(annotation["/A"].get("/URI", "")) if "/A" in annotation else ""
+            if "/Dest" in annotation:
+                own += 1
+            elif uri.startswith("../quality-manual.pdf#nameddest="):
+                away.append(uri.split("=", 1)[1])
+            else:
+                assert uri.startswith(("http://", "https://", "mailto:")), uri
+    assert own and len(away) > 5, (own, away)
+    assert not [name for name in away if name not in names], "a link into the manual names no place in it"
+    assert not [name for name in away if name.startswith(f"p-procedures-{PROCEDURE.lower()}")]
+
+
 def test_one_process_prints_the_same_document(printed: Path, example_site: Path, tmp_path: Path):
     result = run(["qms", "pdf", "--site", str(example_site), "-o", str(tmp_path), "--document", PROCEDURE,
                   "--jobs", "1"], cwd=ROOT, timeout=300)

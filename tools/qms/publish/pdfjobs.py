@@ -71,7 +71,10 @@ def write(site: Path, project: Project, edition: pdf.Edition, out: Path, *, manu
                                   "Quality Manual")
         parts += pdfparts.parts_of(apart, alone, edition, len(alone), cuts, None, "Quality Manual", start=len(parts))
         total = len(parts) + (1 if manual else 0)
-        printed = _print_parts(parts, edition, site, targets, workers,
+        beside = pdfparts.ManualLink(os.path.relpath(out / pdf.MANUAL_FILE, out / pdf.DOCUMENTS_DIR)
+                                     .replace(os.sep, "/"), frozenset(page.anchor for page in pages)) \
+            if manual else None
+        printed = _print_parts(parts, edition, site, targets, beside, workers,
                                (lambda what: progress(total, what)) if progress else None)
         written = [path for part in sorted(printed, key=lambda p: p.index) for path in part.written]
         if manual:
@@ -116,18 +119,19 @@ class _Worker:
     resources: pdf.Resources
     base: Path
     targets: dict[str, str]
+    manual: pdfparts.ManualLink | None  # links that leave a document lead there
 
 
 _WORKER: _Worker | None = None  # in each worker process (and in this one, for one worker)
 
 
 def _print_parts(parts: list[pdfparts.Part], edition: pdf.Edition, base: Path, targets: dict[str, str],
-                 workers: int, progress: Callable[[str], None] | None) -> list[pdfparts.Printed]:
+                 manual: pdfparts.ManualLink | None, workers: int, progress: Callable[[str], None] | None) -> list[pdfparts.Printed]:
     ordered = sorted(parts, key=lambda part: -part.cost)
     workers = max(1, min(workers, len(parts)))
     printed = []
     if workers == 1:
-        _start(edition, base, targets)
+        _start(edition, base, targets, manual)
         for part in ordered:
             printed.append(_run(part))
             if progress is not None:
@@ -137,7 +141,7 @@ def _print_parts(parts: list[pdfparts.Part], edition: pdf.Edition, base: Path, t
     # on macOS, where forking a process that has loaded system frameworks is not safe
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
-                             initargs=(edition, base, targets)) as pool:
+                             initargs=(edition, base, targets, manual)) as pool:
         futures = {pool.submit(_run, part): part for part in ordered}
         for future in as_completed(futures):
             printed.append(future.result())
@@ -146,12 +150,14 @@ def _print_parts(parts: list[pdfparts.Part], edition: pdf.Edition, base: Path, t
     return printed
 
 
-def _start(edition: pdf.Edition, base: Path, targets: dict[str, str]) -> None:
+def _start(edition: pdf.Edition, base: Path, targets: dict[str, str], manual: pdfparts.ManualLink | None,
+           ) -> None:
     global _WORKER
-    _WORKER = _Worker(edition, pdf.Resources(edition), base, targets)
+    _WORKER = _Worker(edition, pdf.Resources(edition), base, targets, manual)
 
 
 def _run(part: pdfparts.Part) -> pdfparts.Printed:
     worker = _WORKER
     assert worker is not None, "a part was printed outside a worker"
-    return pdfparts.print_part(part, worker.edition, worker.resources, worker.base, worker.targets)
+    return pdfparts.print_part(part, worker.edition, worker.resources, worker.base, worker.targets,
+                               worker.manual)

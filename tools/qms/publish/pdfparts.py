@@ -9,7 +9,8 @@ before it, and the pages cut for a document carry the document's own numbers.
 A link to a section of another part cannot be resolved while that part is laid out: it is written as the URI
 `qms-anchor:NAME` and becomes a link inside the PDF when the parts are joined (pypdf), where every part's
 named destinations are merged. In a document's own PDF, a link to another section leads to the published
-site (`site_url`), or is left as text when the manual has no site URL.
+site (`site_url`); without one, to that place in the manual's PDF beside it (`../quality-manual.pdf#nameddest=`,
+when the same run writes the manual), else it is left as text.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from qms import files
 from qms.publish import pdf
@@ -37,6 +38,20 @@ class Cut:
     title: str  # the PDF's title
     output: Path
     grouped: bool  # the section sits under a navigation section's outline entry (one level deeper)
+
+
+@dataclass(frozen=True)
+class ManualLink:
+    """The manual's PDF as a document's own PDF reaches it: its path from there, and the sections it holds."""
+
+    path: str  # "../quality-manual.pdf"
+    sections: frozenset[str]
+
+    def url(self, anchor: str) -> str | None:
+        """A link to the place `anchor` names in the manual's PDF; None when the manual does not print it."""
+        if pdf.section_of(anchor) not in self.sections:
+            return None
+        return f"{self.path}#nameddest={quote(anchor)}"
 
 
 @dataclass(frozen=True)
@@ -109,8 +124,9 @@ def _mark_links_to_other_parts(sections: list[ET.Element], owner: dict[str, int]
 
 
 def print_part(part: Part, edition: pdf.Edition, resources: pdf.Resources, base: Path, targets: dict[str, str],
-               ) -> Printed:
-    """Lay out one part; write its PDF (when wanted) and the PDFs of the documents cut from it."""
+               manual: ManualLink | None = None) -> Printed:
+    """Lay out one part; write its PDF (when wanted) and the PDFs of the documents cut from it (`manual`: the
+    manual's PDF from theirs, when this run writes it)."""
     import weasyprint
 
     shared = resources.load()
@@ -125,7 +141,7 @@ def print_part(part: Part, edition: pdf.Edition, resources: pdf.Resources, base:
         first = starts[cut.section]
         later = [starts[a] for a in part.sections if starts.get(a, -1) > first]
         pages = document.pages[first: min(later) if later else len(document.pages)]
-        own = document.copy([_page_for_cut(page, cut, targets, edition.site_url) for page in pages])
+        own = document.copy([_page_for_cut(page, cut, targets, edition.site_url, manual) for page in pages])
         own.metadata = copy.copy(document.metadata)
         own.metadata.title = f"{cut.title} — {edition.company}"
         files.write_atomic(cut.output, own.write_pdf(pdf_identifier=False))
@@ -143,9 +159,11 @@ def _section_starts(pages: Sequence[Any], sections: Sequence[str]) -> dict[str, 
     return starts
 
 
-def _page_for_cut(page: Any, cut: Cut, targets: dict[str, str], site_url: str | None) -> Any:
+def _page_for_cut(page: Any, cut: Cut, targets: dict[str, str], site_url: str | None,
+                  manual: ManualLink | None) -> Any:
     """A page of the manual as a page of a document's own PDF: links that leave the document go to the
-    published site, or are dropped; the outline one level up when the document sat under a section's entry."""
+    published site, else to the manual's PDF, or are dropped; the outline one level up when the document sat
+    under a section's entry."""
     own = copy.copy(page)
     own.links = []
     for link in page.links:
@@ -155,7 +173,7 @@ def _page_for_cut(page: Any, cut: Cut, targets: dict[str, str], site_url: str | 
         if name is None or (kind == "internal" and pdf.section_of(name) == cut.section):
             own.links.append(link)
             continue
-        url = _site_url(name, targets, site_url)
+        url = _site_url(name, targets, site_url) or (manual.url(name) if manual else None)
         if url is not None:
             own.links.append(("external", url, rectangle, box))
     if cut.grouped:
