@@ -158,3 +158,25 @@ def test_code_in_a_list_item_stays_code() -> None:
 
     lines = ["- step:", "", "  ```", "  - not an item", "  ```", "- next"]
     assert normalize_lists(lines) == ["- step:", "", "    ```", "    - not an item", "    ```", "", "- next"]
+
+
+def test_a_list_nested_by_two_spaces_inside_a_note_keeps_its_nesting() -> None:
+    """The body of an admonition or a collapsible block is Markdown of its own: its lists nest by two spaces and
+    start under a sentence as at the top level, and its code stays code."""
+    import markdown
+
+    source = "\n".join([
+        '!!! warning "Report within"', "    Report a nonconformity within:",
+        "    - 24 hours when it reaches a customer:", "      - phone the customer", "      - open an NCR",
+        "    - 3 days otherwise", "", "    ```", "    - not an item", "    ```", "",
+        "??? note", "    1. first", "       - under the first", "", "After the notes.", "- a", "  - b"])
+    html = markdown.Markdown(extensions=["admonition", "pymdownx.details", "qms.render.gfm",
+                                         "pymdownx.superfences"]).convert(source)
+    warning = html.split('<div class="admonition warning">', 1)[1].split("</div>\n<details", 1)[0]
+    assert re.search(r"<p>Report a nonconformity within:</p>\s*<ul>\s*<li>24 hours when it reaches a customer:"
+                     r"<ul>\s*<li>phone the customer</li>\s*<li>open an NCR</li>\s*</ul>\s*</li>\s*"
+                     r"<li>3 days otherwise</li>\s*</ul>", warning), warning
+    assert "<code>- not an item" in warning
+    details = html.split("<details", 1)[1].split("</details>", 1)[0]
+    assert re.search(r"<ol>\s*<li>first<ul>\s*<li>under the first</li>", details), details
+    assert re.search(r"<p>After the notes.</p>\s*<ul>\s*<li>a<ul>\s*<li>b</li>", html), html

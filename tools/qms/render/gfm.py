@@ -13,7 +13,8 @@ processing, into the form Python-Markdown reads the same way GitHub does:
 - a list that follows a paragraph line without a blank line gets the blank line it needs (a bullet list, or a
   numbered list starting at 1, as CommonMark allows; "in 2019. Then" is not a list).
 
-Fenced code blocks are copied unchanged. As on GitHub, a backslash escapes any ASCII punctuation (`\\<`,
+The body of an admonition or a collapsible block (`!!! note`, `??? tip`) is read the same way, as Markdown of
+its own. Fenced code blocks are copied unchanged. As on GitHub, a backslash escapes any ASCII punctuation (`\\<`,
 `\\,`, `\\$`; Python-Markdown knows only 16 of the 32), a backslash before anything else stays a backslash
 (`S:\\Quality\\Records` is a path), and a backslash at the end of a line is a line break. Task lists and bare
 autolinks come from pymdown-extensions (`pymdownx.tasklist`, `pymdownx.magiclink`), configured beside this
@@ -39,6 +40,8 @@ _TAB = 4
 _THEMATIC_BREAK = re.compile(r"^ {0,3}(?:(?:- *){3,}|(?:\* *){3,}|(?:_ *){3,})$")
 # Lines that start a block of their own, after which a list needs no blank line and cannot be lazy text.
 _NOT_PARAGRAPH = re.compile(r"^(?:#{1,6}(?:\s|$)|>|<|`{3}|~{3})")
+# An admonition (`!!! note "Title"`) or a collapsible block (`??? note`, `???+ note`) at the start of a line.
+_ADMONITION = re.compile(r"^(?:!!!|\?\?\?\+?) *[\w-]+")
 
 
 @dataclass
@@ -75,8 +78,10 @@ def normalize_lists(lines: list[str]) -> list[str]:
     previous_paragraph = False
     previous_html = False  # an HTML block runs on to the next blank line, list-like lines included
     item_block = False  # the lines since the last item hold a paragraph after a blank line, or code
-    for raw in lines:
-        line = raw.expandtabs(_TAB)
+    index = 0
+    while index < len(lines):
+        line = lines[index].expandtabs(_TAB)
+        index += 1
         if fence is not None:
             item_block = bool(stack)
             out.append(_shift(line, fence_shift))
@@ -89,6 +94,16 @@ def normalize_lists(lines: list[str]) -> list[str]:
         if not line.strip():
             out.append("")
             previous_blank, previous_paragraph, previous_html = True, False, False
+            continue
+        if _ADMONITION.match(line) and (not stack or previous_blank):
+            # A note, warning or collapsible block: its body (indented by four) is Markdown of its own, whose
+            # lists are read the same way.
+            end = _body_end(lines, index)
+            out.append(line)
+            body = normalize_lists([text.expandtabs(_TAB)[_TAB:] for text in lines[index:end]])
+            out += [" " * _TAB + text if text.strip() else "" for text in body]
+            index, stack = end, []
+            previous_blank, previous_paragraph, previous_html, item_block = False, False, False, False
             continue
         indent = _indent(line)
         item = _ITEM.match(line)
@@ -141,6 +156,19 @@ def normalize_lists(lines: list[str]) -> list[str]:
         previous_paragraph = fence_match is None and not _NOT_PARAGRAPH.match(line.lstrip())
         previous_html = previous_html or (not stack and line.startswith("<"))
     return out
+
+
+def _body_end(lines: list[str], start: int) -> int:
+    """Where the block indented by four spaces from `start` ends (the blank lines after it left out)."""
+    end = index = start
+    while index < len(lines):
+        text = lines[index].expandtabs(_TAB)
+        index += 1
+        if text.strip():
+            if _indent(text) < _TAB:
+                break
+            end = index
+    return end
 
 
 def _kind(item: re.Match[str]) -> str:
