@@ -139,3 +139,23 @@ def test_record_pages_write_a_date_field_in_the_manuals_date_format(example: Pro
     pages = register_pages(long, TODAY)
     assert shown in pages["records/corrective-action.md"]  # a field of format: date in the schema
     assert shown in pages["registers/corrective-actions.md"]
+
+
+def test_due_done_and_approval_dates_in_registers_follow_the_manuals_date_format(example: Project):
+    """The class, not only the examples: next calibration due, an audit programme's approval and each audit's
+    day done, a management review action's day done."""
+    long = with_settings(example, date_format="long")
+    pages = register_pages(long, TODAY)
+    calibrations = [r for r in example.records if r.type == "calibration"]
+    due = formats.day(long.settings, max(calibrations, key=lambda r: str(r.data["date"])).data["next_due"])
+    assert due in pages["registers/calibration-status.md"]
+    programme = next(r for r in example.records if r.type == "audit-programme")
+    approved = formats.day(long.settings, programme.data["approved"])
+    done = next(a["done"] for a in programme.data["audits"] if a.get("done"))
+    audits = pages["registers/audit-programme.md"]
+    assert approved in audits and formats.day(long.settings, done) in audits
+    assert str(done) not in audits
+    review_actions = [a for r in example.records if r.type == "management-review"
+                      for a in r.data.get("actions") or [] if a.get("status") == "done" and a.get("done")]
+    assert review_actions, "the showcase has management review actions done"
+    assert formats.day(long.settings, review_actions[0]["done"]) in pages["registers/management-reviews.md"]

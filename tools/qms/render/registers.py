@@ -222,7 +222,7 @@ def calibration_status(page: RecordsPageWriter) -> Markup:
         shown = badge(state, CALIBRATION_STATES[state])
         if quarantined:
             shown = W.md("{} {}", shown, badge("quarantined", "warn"))
-        row = [page.record(eq["id"]), shown, (cal or {}).get("next_due", ""), eq.get("description", ""),
+        row = [page.record(eq["id"]), shown, page.day((cal or {}).get("next_due")), eq.get("description", ""),
                eq.get("location", ""), W.md("{} months", eq.get("calibration_interval_months", "")),
                eq.get("method", ""), W.md("{} ({})", page.record(cal["id"]), page.day(cal.get("date"))) if cal else "",
                (cal or {}).get("as_found", "")]
@@ -317,12 +317,12 @@ def _month(value: object) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def _planned_cell(audit: dict) -> Markup | str:
+def _planned_cell(audit: dict, page: RecordsPageWriter) -> Markup | str:
     """The month first planned, and the month it was re-planned to with the day and reason when it moved."""
     moved = audit_dates.replan(audit)
     if not moved:
         return str(audit.get("planned", ""))
-    return W.md("{} → {} (re-planned on {}: {})", audit.get("planned", ""), moved["to"], moved["decided"],
+    return W.md("{} → {} (re-planned on {}: {})", audit.get("planned", ""), page.day(moved["to"]), page.day(moved["decided"]),
                 " ".join(str(moved["reason"]).split()))
 
 
@@ -341,16 +341,16 @@ def audit_programme(page: RecordsPageWriter) -> Markup:
         counts = Counter(state.values())
         out += [W.heading(2, W.md("Programme {} ({})", programme.get("year", ""), page.record(programme["id"]))),
                 W.md("Approved by {} on {}. **{} of {} audits done**; {} overdue, {} planned, {} postponed, "
-                     "{} cancelled.\n\n", page.person(programme.get("approved_by", "")), programme.get("approved", ""),
+                     "{} cancelled.\n\n", page.person(programme.get("approved_by", "")), page.day(programme.get("approved")),
                      counts["done"], len(audits), counts["overdue"], counts["planned"], counts["postponed"],
                      counts["cancelled"])]
         kinds = {"done": "ok", "overdue": "bad", "postponed": "warn", "cancelled": "info", "planned": "info"}
         out.append(table(
             ["Audit", "Process", "Clauses", "Planned", "Auditor", "Status", "Done", "Report"],
             [[a["id"], page.doc(a.get("process", ""), with_title=True),
-              W.join(", ", (page.clause(c) for c in a.get("clauses") or [])), _planned_cell(a),
+              W.join(", ", (page.clause(c) for c in a.get("clauses") or [])), _planned_cell(a, page),
               page.person(a.get("auditor", "")), badge(state[a["id"]], kinds.get(state[a["id"]], "info")),
-              a.get("done", ""), page.record(a["report"]) if a.get("report") else ""] for a in audits]))
+              page.day(a.get("done")), page.record(a["report"]) if a.get("report") else ""] for a in audits]))
         by_clause: dict[str, Counter[str]] = defaultdict(Counter)
         by_process: dict[str, Counter[str]] = defaultdict(Counter)
         for a in audits:
@@ -497,7 +497,7 @@ def management_reviews(page: RecordsPageWriter) -> Markup:
 
     def status(a: dict) -> Markup:
         if a.get("status") == "done":
-            return W.md("{} {}", badge("done", "ok"), a.get("done", ""))
+            return W.md("{} {}", badge("done", "ok"), page.day(a.get("done")))
         return badge("open", "warn")
 
     for v in views:
@@ -513,7 +513,7 @@ def management_reviews(page: RecordsPageWriter) -> Markup:
                 W.heading(3, "Actions"),
                 table(["Action", "Owner", "Due", "Status"],
                       [[a.get("what", ""), page.role(a.get("owner", "")),
-                        page.due(a.get("due")) if a.get("status") != "done" else a.get("due", ""), status(a)]
+                        page.due(a.get("due")) if a.get("status") != "done" else page.day(a.get("due")), status(a)]
                        for a in v.get("actions") or []])]
     return W.concat(*out)
 
